@@ -36,4 +36,10 @@ export interface OpenApiService {
    * (`unknown field "spec.foo"`), in document order.
    */
   unknownFields(group: string, version: string, kind: string, obj: unknown): string[];
+  /**
+   * Like unknownFields, but over the raw JSON body, so that duplicate fields are found too
+   * (`duplicate field "spec.replicas"`), unknown and duplicate mixed in document order as
+   * upstream reports them. [] for a kind without a schema; undefined when `json` is not JSON.
+   */
+  strictFieldErrors?(group: string, version: string, kind: string, json: Buffer | string): string[] | undefined;
 }
