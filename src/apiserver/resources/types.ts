@@ -103,3 +103,15 @@ export interface ResourceStrategy {
   /** Called after an object is deleted for good (release allocations). */
   afterDelete?(obj: KubeObject, ctx: StrategyContext): Promise<void>;
 }
+
+/**
+ * Thrown by `admit` when admission refuses a request outright (403 Forbidden), as upstream's
+ * admission.NewForbidden does: the core answers `<resource> "<name>" is forbidden: <message>`.
+ * Field errors, by contrast, are returned and become a 422 Invalid.
+ */
+export class AdmissionForbiddenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdmissionForbiddenError';
+  }
+}
