@@ -6,6 +6,7 @@
 // push/pull times and audit entries.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from './db.js';
+import type { Logger } from '../common/log.js';
 
 /** Actions as the Docker token scope grammar names them. */
 export type Action = 'pull' | 'push' | 'delete' | '*';
@@ -37,6 +38,8 @@ export interface AccessController {
    * `required` lists what this request needs (e.g. repository:p/r:pull for a manifest GET, or
    * pull on the source and push on the target for a cross-repository mount). Returns ok with the
    * subset actually granted, or the 401/403 to answer.
+   * Harbor's controller (auth/controller.ts) treats the first scope as mandatory (not granted in
+   * full -> 401/403) and later scopes as optional: check `granted` for those.
    */
   authorize(req: IncomingMessage, required: Scope[]): Promise<AccessResult>;
 }
@@ -122,4 +125,6 @@ export interface HarborOptions {
   baseUrl: string;
   /** Robot name prefix, Harbor's default `robot$`. */
   robotPrefix?: string;
+  /** Parent logger (optional); Harbor's module logs through a `component: harbor` child. */
+  log?: Logger;
 }
