@@ -1,0 +1,2 @@
+// EtcdStore's public face.
+export { EtcdStore, mapEtcdError, type EtcdStoreOptions } from './etcd-store.js';

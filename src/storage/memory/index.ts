@@ -1,0 +1,2 @@
+// MemoryStore's public face.
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
