@@ -1,0 +1,167 @@
+// bench/registry: berth's registry and the CNCF distribution registry side by side in one run,
+// same skopeo client, same images, both over HTTPS on loopback (or both plain HTTP with
+// --plain-http). Prints the median push and pull throughput per row and berth/distribution.
+//
+//   node --import tsx bench/registry/run.ts [--reps N] [--plain-http]
+//
+// Rows: one 5 MiB layer; 10 layers of 20 MiB; 20 parallel pulls of the 5 MiB image. Layers are
+// seeded random bytes (incompressible, stable digests) built by test/images/build.ts. Every push
+// goes to a fresh repository from a fresh skopeo sandbox (no blob-info cache, so no cross-repo
+// mount shortcut); every pull writes a fresh OCI layout. The order of the two registries
+// alternates between repetitions. Throughput = image bytes moved (compressed layers + config +
+// manifest, per client) / wall time of the skopeo process(es), in MB/s (10^6 bytes).
+import { join } from 'node:path';
+import { buildTestImages, defaultImagesDir, type BuiltImage } from '../../test/images/build.js';
+import { createClientSandbox, skopeo, tlsFlags, type ClientSandbox, type RegistryTls } from '../../test/images/push.js';
+import { createProject, startBerthRegistry, startDistribution, type RegistryProcess } from '../../test/helpers/registry.js';
+
+interface Target {
+  name: 'berth' | 'distribution';
+  reg: RegistryProcess;
+  tls: RegistryTls;
+  /** Project (repository prefix) to push into. */
+  prefix: string;
+  /** Writes an auth file into the sandbox, or returns undefined for an open registry. */
+  authFile(sb: ClientSandbox): string | undefined;
+}
+
+interface Row {
+  name: string;
+  image: BuiltImage;
+  parallel: number;
+}
+
+function parseArgs(argv: string[]): { reps: number; plainHttp: boolean } {
+  let reps = 5;
+  let plainHttp = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--reps') reps = Number(argv[++i]);
+    else if (argv[i] === '--plain-http') plainHttp = true;
+    else throw new Error(`unknown argument ${argv[i]}; usage: run.ts [--reps N] [--plain-http]`);
+  }
+  if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps takes a positive integer');
+  return { reps, plainHttp };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+let seq = 0;
+
+/** Pushes `image` to a fresh repository; returns the repository reference and the seconds taken. */
+async function push(t: Target, image: BuiltImage): Promise<{ ref: string; seconds: number }> {
+  const sb = createClientSandbox('berth-bench-');
+  try {
+    const ref = `${t.reg.host}/${t.prefix}/${image.name}-${process.pid}-${seq++}:1`;
+    const auth = t.authFile(sb);
+    const args = ['copy', '--retry-times', '0', ...tlsFlags(sb, t.tls, 'dest-'), ...(auth ? ['--dest-authfile', auth] : ['--dest-no-creds']), image.ociRef, `docker://${ref}`];
+    const start = process.hrtime.bigint();
+    const r = await skopeo(sb, args);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (r.code !== 0) throw new Error(`${t.name}: push ${ref} failed: ${r.stderr.trim()}`);
+    return { ref, seconds };
+  } finally {
+    sb.remove();
+  }
+}
+
+/** Pulls `ref` `parallel` times at once, each into a fresh OCI layout; returns the wall seconds. */
+async function pull(t: Target, ref: string, parallel: number): Promise<number> {
+  const sbs = Array.from({ length: parallel }, () => createClientSandbox('berth-bench-'));
+  try {
+    const jobs = sbs.map((sb) => {
+      const auth = t.authFile(sb);
+      return ['copy', '--retry-times', '0', ...tlsFlags(sb, t.tls, 'src-'), ...(auth ? ['--src-authfile', auth] : ['--src-no-creds']), `docker://${ref}`, `oci:${join(sb.dir, 'out')}:1`];
+    });
+    const start = process.hrtime.bigint();
+    const results = await Promise.all(jobs.map((args, i) => skopeo(sbs[i], args)));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const bad = results.find((r) => r.code !== 0);
+    if (bad) throw new Error(`${t.name}: pull ${ref} failed: ${bad.stderr.trim()}`);
+    return seconds;
+  } finally {
+    for (const sb of sbs) sb.remove();
+  }
+}
+
+async function startTargets(plainHttp: boolean): Promise<{ targets: Target[]; berthError?: string }> {
+  const targets: Target[] = [];
+  const dist = await startDistribution({ plainHttp });
+  targets.push({ name: 'distribution', reg: dist, tls: dist.caFile ? { caFile: dist.caFile } : { plainHttp: true }, prefix: 'bench', authFile: () => undefined });
+  let berthError: string | undefined;
+  try {
+    const berth = await startBerthRegistry({ plainHttp });
+    try {
+      await createProject(berth, 'bench', false);
+    } catch (e) {
+      await berth.stop();
+      throw e;
+    }
+    targets.unshift({
+      name: 'berth', reg: berth, tls: berth.caFile ? { caFile: berth.caFile } : { plainHttp: true }, prefix: 'bench',
+      authFile: (sb) => sb.authFile('admin', [{ host: berth.host, username: 'admin', password: berth.adminPassword }]),
+    });
+  } catch (e) {
+    berthError = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  }
+  return { targets, berthError };
+}
+
+async function main(): Promise<void> {
+  const { reps, plainHttp } = parseArgs(process.argv.slice(2));
+  const images = await buildTestImages(defaultImagesDir(), ['bench-5m', 'bench-10x20m']);
+  const rows: Row[] = [
+    { name: '1 layer x 5 MiB', image: images['bench-5m']!, parallel: 1 },
+    { name: '10 layers x 20 MiB', image: images['bench-10x20m']!, parallel: 1 },
+    { name: '20 parallel pulls, 5 MiB', image: images['bench-5m']!, parallel: 20 },
+  ];
+  const { targets, berthError } = await startTargets(plainHttp);
+  const results = new Map<string, { push: number[]; pull: number[] }>();
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      const order = rep % 2 ? [...targets].reverse() : targets;
+      for (const row of rows) {
+        for (const t of order) {
+          const key = `${row.name}|${t.name}`;
+          const acc = results.get(key) ?? { push: [], pull: [] };
+          results.set(key, acc);
+          const pushed = await push(t, row.image);
+          const pullSeconds = await pull(t, pushed.ref, row.parallel);
+          const mb = row.image.totalSize / 1e6;
+          // The parallel row measures pulls only; its push is the setup for them.
+          if (row.parallel === 1) acc.push.push(mb / pushed.seconds);
+          acc.pull.push((mb * row.parallel) / pullSeconds);
+        }
+      }
+      process.stderr.write(`repetition ${rep + 1}/${reps} done\n`);
+    }
+  } finally {
+    for (const t of targets) await t.reg.stop();
+  }
+
+  const fmt = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
+  const lines: string[] = [];
+  lines.push(`registry benchmark: skopeo ${plainHttp ? 'plain HTTP' : 'HTTPS'} on loopback, ${reps} repetitions, medians, MB/s (10^6 bytes)`);
+  if (berthError) lines.push(`berth registry unavailable: ${berthError}`);
+  lines.push('| row | op | berth MB/s | distribution MB/s | berth/distribution |');
+  lines.push('| --- | --- | ---: | ---: | ---: |');
+  for (const row of rows) {
+    for (const op of row.parallel === 1 ? (['push', 'pull'] as const) : (['pull'] as const)) {
+      const b = results.get(`${row.name}|berth`)?.[op];
+      const d = results.get(`${row.name}|distribution`)?.[op];
+      const bm = b?.length ? median(b) : undefined;
+      const dm = d?.length ? median(d) : undefined;
+      lines.push(`| ${row.name} | ${op} | ${fmt(bm)} | ${fmt(dm)} | ${bm !== undefined && dm ? (bm / dm).toFixed(2) : 'n/a'} |`);
+    }
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  if (berthError) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench/registry: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
