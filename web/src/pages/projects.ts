@@ -65,7 +65,7 @@ export async function projectsPage(ctx: PageContext): Promise<void> {
     openDialog('New project', (close) => {
       const form = h('form', {},
         field('Project name', name, 'Lower case letters, digits and . _ - (Harbor’s rule).'),
-        h('div', { class: 'field field-inline' }, pub, h('label', { for: (pub.id = 'new-project-public') }, 'Public: anyone can pull and browse')),
+        h('div', { class: 'field-inline' }, pub, h('label', { for: (pub.id = 'new-project-public') }, 'Public: anyone can pull and browse')),
         dErr.el,
         h('div', { class: 'dialog-actions' },
           h('button', { type: 'button', class: 'btn', onclick: () => close() }, 'Cancel'),
