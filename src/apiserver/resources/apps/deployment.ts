@@ -2,11 +2,10 @@
 // pkg/apis/apps/validation ValidateDeploymentSpec, pkg/registry/apps/deployment/strategy.go,
 // printDeployment).
 import type { FieldError } from '../../../api/field-errors.js';
-import { immutable, nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../../api/validation.js';
 import type { KubeObject, ResourceStrategy } from '../types.js';
 import { AGE_COLUMN, NAME_COLUMN, ageCell, column, containersAndImages, selectorString } from '../common/table.js';
-import { ALL_VERBS, deepEqual } from '../common/util.js';
-import { defaultWorkload, nonNegative, validateWorkloadSpec, warnPodSpec, warnWorkloadName } from './workload.js';
+import { ALL_VERBS } from '../common/util.js';
+import { defaultWorkload, nonNegative, validateWorkloadSpec, workloadValidation } from './workload.js';
 
 type Obj = Record<string, any>;
 
@@ -102,25 +101,7 @@ export function deploymentStrategy(): ResourceStrategy {
       defaults(obj);
       obj.status = old.status;
     },
-    validate(obj, ctx) {
-      warnWorkloadName(obj.metadata.name, ctx);
-      warnPodSpec(obj.spec?.template?.spec, 'spec.template.spec', ctx);
-      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateSpec(obj)];
-    },
-    validateUpdate(obj, old, ctx) {
-      warnPodSpec(obj.spec?.template?.spec, 'spec.template.spec', ctx);
-      const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateSpec(obj)];
-      if (!deepEqual(obj.spec?.selector, old.spec?.selector)) errs.push(immutable('spec.selector', obj.spec?.selector));
-      return errs;
-    },
-    validateStatusUpdate(obj, old) {
-      const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
-      const st = (obj.status ?? {}) as Obj;
-      for (const f of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration']) {
-        errs.push(...nonNegative(st[f], `status.${f}`));
-      }
-      return errs;
-    },
+    ...workloadValidation(validateSpec, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration']),
     table: {
       columns: [
         NAME_COLUMN,

@@ -1,10 +1,9 @@
 // apps/v1 ReplicaSet (k/k pkg/apis/apps/v1/defaults.go SetDefaults_ReplicaSet,
 // pkg/apis/apps/validation ValidateReplicaSetSpec, pkg/registry/apps/replicaset, printReplicaSet).
-import { immutable, nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../../api/validation.js';
 import type { KubeObject, ResourceStrategy } from '../types.js';
 import { AGE_COLUMN, NAME_COLUMN, ageCell, column, containersAndImages, formatLabelSelector } from '../common/table.js';
-import { ALL_VERBS, deepEqual } from '../common/util.js';
-import { defaultWorkload, nonNegative, validateWorkloadSpec, warnPodSpec, warnWorkloadName } from './workload.js';
+import { ALL_VERBS } from '../common/util.js';
+import { defaultWorkload, nonNegative, validateWorkloadSpec, workloadValidation } from './workload.js';
 
 type Obj = Record<string, any>;
 
@@ -38,23 +37,7 @@ export function replicaSetStrategy(): ResourceStrategy {
       defaultWorkload(obj);
       obj.status = old.status;
     },
-    validate(obj, ctx) {
-      warnWorkloadName(obj.metadata.name, ctx);
-      warnPodSpec(obj.spec?.template?.spec, 'spec.template.spec', ctx);
-      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateSpec(obj)];
-    },
-    validateUpdate(obj, old, ctx) {
-      warnPodSpec(obj.spec?.template?.spec, 'spec.template.spec', ctx);
-      const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateSpec(obj)];
-      if (!deepEqual(obj.spec?.selector, old.spec?.selector)) errs.push(immutable('spec.selector', obj.spec?.selector));
-      return errs;
-    },
-    validateStatusUpdate(obj, old) {
-      const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
-      const st = (obj.status ?? {}) as Obj;
-      for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) errs.push(...nonNegative(st[f], `status.${f}`));
-      return errs;
-    },
+    ...workloadValidation(validateSpec, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']),
     table: {
       columns: [
         NAME_COLUMN,

@@ -2,8 +2,9 @@
 // ValidateReplicaSetSpec, ValidatePodTemplateSpecForReplicaSet; apimachinery
 // ValidateLabelSelector): selector rules, the template checks, pod-template defaults.
 import type { FieldError } from '../../../api/field-errors.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue, validateAnnotations, validateLabels } from '../../../api/validation.js';
-import type { KubeObject, StrategyContext } from '../types.js';
+import { immutable, isDNS1123Label, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../../../api/validation.js';
+import type { KubeObject, ResourceStrategy, StrategyContext } from '../types.js';
+import { deepEqual } from '../common/util.js';
 import { defaultPodSpec, validatePodSpec } from '../common/pod-spec.js';
 import type { LabelSelector } from '../common/table.js';
 
@@ -116,4 +117,34 @@ export function warnPodSpec(spec: Obj | undefined, path: string, ctx: StrategyCo
 export function warnWorkloadName(name: string | undefined, ctx: StrategyContext): void {
   const msgs = name ? isDNS1123Label(name) : [];
   if (msgs.length) ctx.warn(`metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`);
+}
+
+/**
+ * The validate / validateUpdate / validateStatusUpdate trio Deployments and ReplicaSets share:
+ * metadata, the kind's spec checks, an immutable spec.selector (apps/v1), and non-negative
+ * status counts.
+ */
+export function workloadValidation(
+  validateSpec: (obj: KubeObject) => FieldError[],
+  statusCounts: string[],
+): Pick<ResourceStrategy, 'validate' | 'validateUpdate' | 'validateStatusUpdate'> {
+  return {
+    validate(obj, ctx) {
+      warnWorkloadName(obj.metadata.name, ctx);
+      warnPodSpec(obj.spec?.template?.spec, 'spec.template.spec', ctx);
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateSpec(obj)];
+    },
+    validateUpdate(obj, old, ctx) {
+      warnPodSpec(obj.spec?.template?.spec, 'spec.template.spec', ctx);
+      const errs = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateSpec(obj)];
+      if (!deepEqual(obj.spec?.selector, old.spec?.selector)) errs.push(immutable('spec.selector', obj.spec?.selector));
+      return errs;
+    },
+    validateStatusUpdate(obj, old) {
+      const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
+      const st = (obj.status ?? {}) as Obj;
+      for (const f of statusCounts) errs.push(...nonNegative(st[f], `status.${f}`));
+      return errs;
+    },
+  };
 }
