@@ -10,19 +10,25 @@
 // mount shortcut); every pull writes a fresh OCI layout. The order of the two registries
 // alternates between repetitions. Throughput = image bytes moved (compressed layers + config +
 // manifest, per client) / wall time of the skopeo process(es), in MB/s (10^6 bytes).
+// berth does Harbor's token flow on every copy and the distribution peer runs without auth; the
+// `berth anon` columns show the same berth process pulling from a public project without
+// credentials (still a 401 and an anonymous token, but no password check), so the cost of
+// authentication can be read off the table.
 import { join } from 'node:path';
 import { buildTestImages, defaultImagesDir, type BuiltImage } from '../../test/images/build.js';
 import { createClientSandbox, skopeo, tlsFlags, type ClientSandbox, type RegistryTls } from '../../test/images/push.js';
 import { createProject, startBerthRegistry, startDistribution, type RegistryProcess } from '../../test/helpers/registry.js';
 
 interface Target {
-  name: 'berth' | 'distribution';
+  name: 'berth' | 'berth-anonymous' | 'distribution';
   reg: RegistryProcess;
   tls: RegistryTls;
   /** Project (repository prefix) to push into. */
   prefix: string;
   /** Writes an auth file into the sandbox, or returns undefined for an open registry. */
   authFile(sb: ClientSandbox): string | undefined;
+  /** Pull without credentials (berth: a public project, Harbor's anonymous token). */
+  anonymousPull?: boolean;
 }
 
 interface Row {
@@ -73,7 +79,7 @@ async function pull(t: Target, ref: string, parallel: number): Promise<number> {
   const sbs = Array.from({ length: parallel }, () => createClientSandbox('berth-bench-'));
   try {
     const jobs = sbs.map((sb) => {
-      const auth = t.authFile(sb);
+      const auth = t.anonymousPull ? undefined : t.authFile(sb);
       return ['copy', '--retry-times', '0', ...tlsFlags(sb, t.tls, 'src-'), ...(auth ? ['--src-authfile', auth] : ['--src-no-creds']), `docker://${ref}`, `oci:${join(sb.dir, 'out')}:1`];
     });
     const start = process.hrtime.bigint();
@@ -96,14 +102,19 @@ async function startTargets(plainHttp: boolean): Promise<{ targets: Target[]; be
     const berth = await startBerthRegistry({ plainHttp });
     try {
       await createProject(berth, 'bench', false);
+      await createProject(berth, 'pub', true);
     } catch (e) {
       await berth.stop();
       throw e;
     }
-    targets.unshift({
-      name: 'berth', reg: berth, tls: berth.caFile ? { caFile: berth.caFile } : { plainHttp: true }, prefix: 'bench',
-      authFile: (sb) => sb.authFile('admin', [{ host: berth.host, username: 'admin', password: berth.adminPassword }]),
-    });
+    const tls: RegistryTls = berth.caFile ? { caFile: berth.caFile } : { plainHttp: true };
+    const authFile = (sb: ClientSandbox) => sb.authFile('admin', [{ host: berth.host, username: 'admin', password: berth.adminPassword }]);
+    targets.unshift(
+      { name: 'berth', reg: berth, tls, prefix: 'bench', authFile },
+      // The same process, pulling from a public project without credentials: Harbor still answers
+      // the first request with 401 and hands out an anonymous token, but no password is checked.
+      { name: 'berth-anonymous', reg: berth, tls, prefix: 'pub', authFile, anonymousPull: true },
+    );
   } catch (e) {
     berthError = e instanceof Error ? e.message.split('\n')[0] : String(e);
   }
@@ -139,22 +150,27 @@ async function main(): Promise<void> {
       process.stderr.write(`repetition ${rep + 1}/${reps} done\n`);
     }
   } finally {
-    for (const t of targets) await t.reg.stop();
+    for (const t of new Set(targets.map((x) => x.reg))) await t.stop();
   }
 
   const fmt = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
+  const med = (row: Row, name: Target['name'], op: 'push' | 'pull') => {
+    const xs = results.get(`${row.name}|${name}`)?.[op];
+    return xs?.length ? median(xs) : undefined;
+  };
+  const ratio = (b: number | undefined, d: number | undefined) => (b !== undefined && d ? (b / d).toFixed(2) : 'n/a');
   const lines: string[] = [];
   lines.push(`registry benchmark: skopeo ${plainHttp ? 'plain HTTP' : 'HTTPS'} on loopback, ${reps} repetitions, medians, MB/s (10^6 bytes)`);
   if (berthError) lines.push(`berth registry unavailable: ${berthError}`);
-  lines.push('| row | op | berth MB/s | distribution MB/s | berth/distribution |');
-  lines.push('| --- | --- | ---: | ---: | ---: |');
+  lines.push('berth: private project, admin credentials (Basic -> Bearer token flow); berth anon: public project, pull without credentials (anonymous token); distribution: no auth');
+  lines.push('| row | op | berth MB/s | distribution MB/s | berth/distribution | berth anon MB/s | berth anon/distribution |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
     for (const op of row.parallel === 1 ? (['push', 'pull'] as const) : (['pull'] as const)) {
-      const b = results.get(`${row.name}|berth`)?.[op];
-      const d = results.get(`${row.name}|distribution`)?.[op];
-      const bm = b?.length ? median(b) : undefined;
-      const dm = d?.length ? median(d) : undefined;
-      lines.push(`| ${row.name} | ${op} | ${fmt(bm)} | ${fmt(dm)} | ${bm !== undefined && dm ? (bm / dm).toFixed(2) : 'n/a'} |`);
+      const b = med(row, 'berth', op);
+      const d = med(row, 'distribution', op);
+      const a = op === 'pull' ? med(row, 'berth-anonymous', op) : undefined;
+      lines.push(`| ${row.name} | ${op} | ${fmt(b)} | ${fmt(d)} | ${ratio(b, d)} | ${op === 'pull' ? fmt(a) : '-'} | ${op === 'pull' ? ratio(a, d) : '-'} |`);
     }
   }
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, truncate } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,57 @@ test('the memory driver serves the same API', async () => {
     const get = await fetch(`${reg.url}/v2/mem/repo/blobs/${digest}`, { headers: { range: 'bytes=3-' } });
     assert.equal(get.status, 206);
     assert.equal(await get.text(), 'memory');
+  } finally {
+    await reg.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stored blob whose size no longer matches its link (a file cut short by a machine crash) is 404 BLOB_UNKNOWN, never served', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-reg-index-'));
+  const reg = await createRegistry({ dataDir: dir, harbor: 'none' });
+  try {
+    const body = Buffer.from('twenty bytes of blob');
+    const hex = createHash('sha256').update(body).digest('hex');
+    const r = await fetch(`${reg.url}/v2/fs/repo/blobs/uploads/?digest=sha256:${hex}`, { method: 'POST', body });
+    assert.equal(r.status, 201);
+    const whole = await fetch(`${reg.url}/v2/fs/repo/blobs/sha256:${hex}`);
+    assert.equal(whole.status, 200);
+    assert.equal(await whole.text(), body.toString());
+    await truncate(join(dir, 'blobs', 'sha256', hex.slice(0, 2), hex), 0);
+    for (const method of ['GET', 'HEAD']) {
+      const cut = await fetch(`${reg.url}/v2/fs/repo/blobs/sha256:${hex}`, { method });
+      assert.equal(cut.status, 404, method);
+      if (method === 'GET') assert.equal(((await cut.json()) as { errors: Array<{ code: string }> }).errors[0].code, 'BLOB_UNKNOWN');
+      else await cut.arrayBuffer();
+    }
+  } finally {
+    await reg.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('manifests are answered byte for byte on repeated GETs and are gone once deleted', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-reg-index-'));
+  const reg = await createRegistry({ dataDir: dir, harbor: 'none' });
+  try {
+    const config = Buffer.from('{}');
+    const cd = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    assert.equal((await fetch(`${reg.url}/v2/m/repo/blobs/uploads/?digest=${cd}`, { method: 'POST', body: config })).status, 201);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cd, size: config.length }, layers: [] }));
+    const md = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const put = await fetch(`${reg.url}/v2/m/repo/manifests/v1`, { method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(put.status, 201);
+    for (const ref of ['v1', md, 'v1']) {
+      const get = await fetch(`${reg.url}/v2/m/repo/manifests/${ref}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      assert.equal(get.status, 200, ref);
+      assert.equal(get.headers.get('docker-content-digest'), md);
+      assert.deepEqual(Buffer.from(await get.arrayBuffer()), manifest, ref);
+    }
+    assert.equal((await fetch(`${reg.url}/v2/m/repo/manifests/${md}`, { method: 'DELETE' })).status, 202);
+    const gone = await fetch(`${reg.url}/v2/m/repo/manifests/${md}`);
+    assert.equal(gone.status, 404);
+    assert.equal(((await gone.json()) as { errors: Array<{ code: string }> }).errors[0].code, 'MANIFEST_UNKNOWN');
   } finally {
     await reg.close();
     await rm(dir, { recursive: true, force: true });

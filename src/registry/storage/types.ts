@@ -23,7 +23,7 @@ export interface ByteRange {
  *
  * Invariants every implementation keeps (checked by the one contract suite, driver-contract.ts):
  * - a blob becomes visible to stat/read only through commitUpload, all at once: a reader never
- *   sees a partial blob, and a crash at any point leaves either the whole blob or none;
+ *   sees a partial blob, and a kill -9 of the process at any point leaves the whole blob or none;
  * - append never buffers a whole upload in memory; it streams `source` to storage;
  * - a failed append (source error, disk error) leaves the upload at its previous size;
  * - upload ids are opaque to the driver but always match /^[0-9a-f-]{36}$/ (checked).
@@ -48,8 +48,8 @@ export interface BlobDriver {
   /** Streams the bytes of an upload (used to hash with another algorithm). */
   readUpload(id: string): Promise<Readable>;
   /**
-   * Makes the upload's bytes the blob `digest` atomically (durably, for drivers with a disk) and
-   * removes the upload. The caller has verified the digest. When the blob already exists the
+   * Makes the upload's bytes the blob `digest` atomically (for drivers with a disk: surviving a
+   * kill -9 of the process once this resolves) and removes the upload. The caller has verified the digest. When the blob already exists the
    * upload is simply removed.
    */
   commitUpload(id: string, digest: Digest): Promise<void>;
