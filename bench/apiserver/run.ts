@@ -1,5 +1,5 @@
 // bench/apiserver: berth server's API against its own datastore's floor, side by side in one run,
-// on SQLite and on etcd. Run: `node --import tsx bench/apiserver/run.ts [--pods N] [--list N]`.
+// on SQLite and on etcd. Run: `node --import tsx bench/apiserver/run.ts [--pods N] [--list N] [--watch N] [--only sqlite|etcd]`.
 // See bench/README.md for what each row means. Loopback only; everything started here is stopped
 // by PID and its temp dirs are removed.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { Etcd3 } from 'etcd3';
+import { handleWhen, noop, retry } from 'cockatiel';
+import { Etcd3, isRecoverableError } from 'etcd3';
 import { DATASTORES, startBerthServer, type ApiClient, type BerthServer } from '../../test/helpers/berth-server.js';
 
 const args = process.argv.slice(2);
@@ -24,6 +25,8 @@ const LIST_RUNS = flag('list-runs', 7);
 /** Watch events measured, and their pace. */
 const WATCH_EVENTS = flag('watch', 300);
 const WATCH_RATE = flag('watch-rate', 50);
+/** Only this datastore (`--only sqlite` or `--only etcd`); both by default. */
+const ONLY = ((): string | undefined => { const i = args.indexOf('--only'); return i >= 0 ? args[i + 1] : undefined; })();
 const NS = 'bench';
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
@@ -194,7 +197,16 @@ async function measureSqliteFloor(valueBytes: number): Promise<FloorFigures> {
 async function measureEtcdFloor(endpoints: string[], valueBytes: number): Promise<FloorFigures> {
   // A 10,000-key range answer is ~10 MB: lift gRPC's 4 MiB default receive limit, as etcd's Go
   // clientv3 (kube-apiserver's client) does by default (defaultMaxCallRecvMsgSize = math.MaxInt32).
-  const client = new Etcd3({ hosts: endpoints, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
+  // etcd3's default fault handling puts a circuit breaker on each host: three consecutive
+  // recoverable errors (a slow answer on a loaded machine is one) make every later call fail
+  // with BrokenCircuitError for 5 s, which aborted the floor run. A floor measures the datastore,
+  // so no breaker; a failed call is retried up to 3 times (etcd3's default global policy).
+  // cockatiel is etcd3's own dependency (the policy types its options take).
+  const client = new Etcd3({
+    hosts: endpoints,
+    grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    faultHandling: { host: () => noop, global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }) },
+  });
   const prefix = `/floor/pods/${NS}/`;
   const value = 'v'.repeat(valueBytes);
   try {
@@ -240,6 +252,7 @@ interface Row { store: string; metric: string; berth: number; floor: number; und
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const ds of DATASTORES) {
+    if (ONLY && ds.name !== ONLY) continue;
     const missing = ds.missing();
     if (missing) { process.stdout.write(`skipping ${ds.name}: ${missing}\n`); continue; }
     process.stderr.write(`[${ds.name}] starting\n`);
