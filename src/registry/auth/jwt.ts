@@ -46,7 +46,16 @@ export interface RefreshClaims extends TokenSubject {
 export type TokenCheck<T> = { ok: true; claims: T } | { ok: false; reason: string };
 
 /** Issues and checks the registry's tokens. */
+/** How many verified access tokens verifyAccess remembers (a pull reuses one token per blob). */
+const VERIFIED_CACHE_SIZE = 1024;
+
 export class TokenSigner {
+  /**
+   * Access tokens whose signature and claims verified, with their nbf. A token string is
+   * immutable, so its signature check never changes; exp and nbf are checked again on every hit.
+   */
+  private readonly verified = new Map<string, { claims: AccessClaims; nbf: number }>();
+
   private constructor(
     private readonly privateKey: KeyObject,
     private readonly publicKey: KeyObject,
@@ -123,6 +132,24 @@ export class TokenSigner {
 
   /** Verifies an access token: signature, alg, kid, iss, aud, exp, nbf; returns its claims. */
   async verifyAccess(token: string): Promise<TokenCheck<AccessClaims>> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      const now = this.seconds();
+      if (now > hit.claims.exp + LEEWAY_SECONDS) {
+        this.verified.delete(token);
+        return { ok: false, reason: 'ERR_JWT_EXPIRED' };
+      }
+      if (now + LEEWAY_SECONDS >= hit.nbf) return { ok: true, claims: hit.claims };
+    }
+    const r = await this.verifyAccessUncached(token);
+    if (r.ok) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { claims: r.claims, nbf: r.nbf });
+    }
+    return r.ok ? { ok: true, claims: r.claims } : r;
+  }
+
+  private async verifyAccessUncached(token: string): Promise<{ ok: true; claims: AccessClaims; nbf: number } | { ok: false; reason: string }> {
     const r = await this.check(token, SERVICE);
     if (!r.ok) return r;
     const c = r.claims;
@@ -137,7 +164,7 @@ export class TokenSigner {
       }
       access.push({ type: x.type, name: x.name, actions: (x.actions as unknown[]).filter((y): y is Scope['actions'][number] => typeof y === 'string') as Scope['actions'] });
     }
-    return { ok: true, claims: { sub: String(c.sub), kind, access, exp: Number(c.exp) } };
+    return { ok: true, claims: { sub: String(c.sub), kind, access, exp: Number(c.exp) }, nbf: Number(c.nbf) };
   }
 
   /** Verifies a refresh token (its own audience, so access tokens never pass). */
