@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLeaf, loadOrCreateCA } from '../../src/common/ca.js';
+import type { ClientSandbox } from '../images/push.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -164,6 +165,62 @@ function spawnLogged(cmd: string, args: string[], opts: { cwd?: string; env?: No
   return { child, out };
 }
 
+/** Kills a child that did not come up (SIGKILL by PID, then waits for the exit). */
+async function killFailedStart(p: Spawned): Promise<void> {
+  if (p.child.pid && p.child.exitCode === null) {
+    p.child.kill('SIGKILL');
+    await waitExit(p.child);
+  }
+}
+
+/** The process part of a RegistryProcess, shared by berth's registry and the distribution peer. */
+type ProcessControls = Pick<RegistryProcess, 'pid' | 'output' | 'kill9' | 'restart' | 'stop'>;
+
+/**
+ * pid/output/kill9/restart/stop for a registry child: `current()` is the child `launch()` spawned
+ * last, and stop() removes `dir` once the child has exited.
+ */
+function processControls(dir: string, current: () => Spawned | undefined, launch: () => Promise<void>): ProcessControls {
+  let stopped = false;
+  const running = (p: Spawned | undefined): p is Spawned => !!p && p.child.exitCode === null && p.child.signalCode === null;
+  return {
+    pid: () => current()?.child.pid,
+    output: () => current()?.out.join('') ?? '',
+    async kill9() {
+      const p = current();
+      if (p?.child.pid && running(p)) {
+        process.kill(p.child.pid, 'SIGKILL');
+        await waitExit(p.child);
+      }
+    },
+    async restart() {
+      if (stopped) throw new Error('registry was stopped; start a new one');
+      const p = current();
+      if (running(p)) {
+        process.kill(p.child.pid!, 'SIGTERM');
+        await waitExit(p.child);
+      }
+      await launch();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const p = current();
+      if (p?.child.pid && running(p)) {
+        process.kill(p.child.pid, 'SIGTERM');
+        const exited = waitExit(p.child);
+        const timer = setTimeout(() => {
+          const q = current();
+          if (q?.child.pid && q.child.exitCode === null) process.kill(q.child.pid, 'SIGKILL');
+        }, 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Options for startBerthRegistry. */
 export interface BerthRegistryOptions {
   plainHttp?: boolean;
@@ -191,7 +248,6 @@ export async function startBerthRegistry(opts: BerthRegistryOptions = {}): Promi
   let listen = '127.0.0.1:0';
   let proc: Spawned | undefined;
   let url = '';
-  let stopped = false;
 
   const launch = async (): Promise<void> => {
     const args = ['--import', 'tsx', opts.cliEntry ?? 'src/cli/main.ts', 'registry', '--data-dir', dataDir, '--listen', listen, '--admin-password-file', passwordFile];
@@ -208,10 +264,7 @@ export async function startBerthRegistry(opts: BerthRegistryOptions = {}): Promi
       }
       return undefined;
     }).catch(async (e) => {
-      if (p.child.pid && p.child.exitCode === null) {
-        p.child.kill('SIGKILL');
-        await waitExit(p.child);
-      }
+      await killFailedStart(p);
       throw e;
     });
     url = `${found[1]}://127.0.0.1:${found[2]}`;
@@ -232,6 +285,7 @@ export async function startBerthRegistry(opts: BerthRegistryOptions = {}): Promi
     copyFileSync(caFile, join(certDir, 'ca.crt'));
   }
   const ca = () => (caFile && existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined);
+  const controls = processControls(dir, () => proc, launch);
 
   const reg: BerthRegistry = {
     get url() {
@@ -241,36 +295,9 @@ export async function startBerthRegistry(opts: BerthRegistryOptions = {}): Promi
       return listen;
     },
     caFile, certDir, plainHttp, dir, dataDir, adminPassword,
-    pid: () => proc?.child.pid,
-    output: () => proc?.out.join('') ?? '',
     request: (method, path, o = {}) => doRequest(new URL(url), ca(), method, path, o),
     api: (method, path, body, auth) => doRequest(new URL(url), ca(), method, `/api/v2.0${path}`, { body, auth: auth ?? { username: 'admin', password: adminPassword } }),
-    async kill9() {
-      if (proc?.child.pid && proc.child.exitCode === null && proc.child.signalCode === null) {
-        process.kill(proc.child.pid, 'SIGKILL');
-        await waitExit(proc.child);
-      }
-    },
-    async restart() {
-      if (stopped) throw new Error('registry was stopped; start a new one');
-      if (proc && proc.child.exitCode === null && proc.child.signalCode === null) {
-        process.kill(proc.child.pid!, 'SIGTERM');
-        await waitExit(proc.child);
-      }
-      await launch();
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      if (proc?.child.pid && proc.child.exitCode === null && proc.child.signalCode === null) {
-        process.kill(proc.child.pid, 'SIGTERM');
-        const exited = waitExit(proc.child);
-        const timer = setTimeout(() => proc?.child.pid && proc.child.exitCode === null && process.kill(proc.child.pid, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...controls,
   };
   return reg;
 }
@@ -340,7 +367,6 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
   const url = `${plainHttp ? 'http' : 'https'}://${host}`;
   const ca = () => (caFile ? readFileSync(caFile, 'utf8') : undefined);
   let proc: Spawned | undefined;
-  let stopped = false;
 
   const launch = async () => {
     const p = spawnLogged(bin, ['serve', config], { env: { PATH: process.env.PATH, HOME: dir } });
@@ -350,10 +376,7 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
       const r = await doRequest(new URL(url), ca(), 'GET', '/v2/', {});
       return r.status === 200 ? true : undefined;
     }).catch(async (e) => {
-      if (p.child.pid && p.child.exitCode === null) {
-        p.child.kill('SIGKILL');
-        await waitExit(p.child);
-      }
+      await killFailedStart(p);
       throw e;
     });
   };
@@ -363,38 +386,12 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  const controls = processControls(dir, () => proc, launch);
 
   return {
     url, host, caFile, certDir, plainHttp, dir,
-    pid: () => proc?.child.pid,
-    output: () => proc?.out.join('') ?? '',
     request: (method, path, o = {}) => doRequest(new URL(url), ca(), method, path, o),
-    async kill9() {
-      if (proc?.child.pid && proc.child.exitCode === null && proc.child.signalCode === null) {
-        process.kill(proc.child.pid, 'SIGKILL');
-        await waitExit(proc.child);
-      }
-    },
-    async restart() {
-      if (stopped) throw new Error('registry was stopped; start a new one');
-      if (proc && proc.child.exitCode === null && proc.child.signalCode === null) {
-        process.kill(proc.child.pid!, 'SIGTERM');
-        await waitExit(proc.child);
-      }
-      await launch();
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      if (proc?.child.pid && proc.child.exitCode === null && proc.child.signalCode === null) {
-        process.kill(proc.child.pid, 'SIGTERM');
-        const exited = waitExit(proc.child);
-        const timer = setTimeout(() => proc?.child.pid && proc.child.exitCode === null && process.kill(proc.child.pid, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...controls,
   };
 }
 
@@ -449,4 +446,25 @@ export async function pullCount(reg: BerthRegistry, project: string, repo: strin
   expectStatus(`get repository ${project}/${repo}`, r, [200]);
   if (typeof r.body?.pull_count !== 'number') throw new Error(`repository ${project}/${repo}: no pull_count in ${r.text.slice(0, 200)}`);
   return r.body.pull_count;
+}
+
+/** Auth files (paths in a ClientSandbox) for the principals of createPrivateProject. */
+export type PrivateProjectAuth = Record<'admin' | 'dev' | 'pusher' | 'puller', string>;
+
+/**
+ * The private project the client tests use: `priv` (not public) with a pull+push robot `pusher`,
+ * a pull-only robot `puller` and a developer member `dev` (password `Dev-Passw0rd`). Returns an
+ * auth file in `sb` for each of them and for admin.
+ */
+export async function createPrivateProject(reg: BerthRegistry, sb: ClientSandbox): Promise<PrivateProjectAuth> {
+  await createProject(reg, 'priv', false);
+  const pusher = await createRobot(reg, 'priv', 'pusher', ['pull', 'push']);
+  const puller = await createRobot(reg, 'priv', 'puller', ['pull']);
+  await createMember(reg, 'priv', 'dev', 'Dev-Passw0rd', ROLE.developer);
+  return {
+    admin: sb.authFile('admin', [{ host: reg.host, username: 'admin', password: reg.adminPassword }]),
+    dev: sb.authFile('dev', [{ host: reg.host, username: 'dev', password: 'Dev-Passw0rd' }]),
+    pusher: sb.authFile('pusher', [{ host: reg.host, username: pusher.name, password: pusher.secret }]),
+    puller: sb.authFile('puller', [{ host: reg.host, username: puller.name, password: puller.secret }]),
+  };
 }

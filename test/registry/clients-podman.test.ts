@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestImages, defaultImagesDir, type BuiltImage } from '../images/build.js';
 import { createClientSandbox, run, type ClientSandbox, type RunResult } from '../images/push.js';
-import { createMember, createProject, createRobot, ROLE, startBerthRegistry, type BerthRegistry } from '../helpers/registry.js';
+import { createPrivateProject, startBerthRegistry, type BerthRegistry, type PrivateProjectAuth } from '../helpers/registry.js';
 
 const skip = spawnSync('podman', ['--version']).status === 0 ? false : 'podman is not installed (Debian package podman)';
 
@@ -52,7 +52,7 @@ describe('podman against berth registry (private project)', { skip }, () => {
   let busybox: BuiltImage;
   let certDir: string;
   let layoutLink: string;
-  const auth: Record<'admin' | 'dev' | 'pusher' | 'puller', string> = { admin: '', dev: '', pusher: '', puller: '' };
+  let auth: PrivateProjectAuth;
 
   before(async () => {
     busybox = (await buildTestImages(defaultImagesDir(), ['busybox'])).busybox!;
@@ -60,14 +60,7 @@ describe('podman against berth registry (private project)', { skip }, () => {
     sb = createClientSandbox('berth-podman-');
     pod = podmanIn(sb);
     certDir = sb.certDir(reg.caFile!);
-    await createProject(reg, 'priv', false);
-    const pusher = await createRobot(reg, 'priv', 'pusher', ['pull', 'push']);
-    const puller = await createRobot(reg, 'priv', 'puller', ['pull']);
-    await createMember(reg, 'priv', 'dev', 'Dev-Passw0rd', ROLE.developer);
-    auth.admin = sb.authFile('admin', [{ host: reg.host, username: 'admin', password: reg.adminPassword }]);
-    auth.dev = sb.authFile('dev', [{ host: reg.host, username: 'dev', password: 'Dev-Passw0rd' }]);
-    auth.pusher = sb.authFile('pusher', [{ host: reg.host, username: pusher.name, password: pusher.secret }]);
-    auth.puller = sb.authFile('puller', [{ host: reg.host, username: puller.name, password: puller.secret }]);
+    auth = await createPrivateProject(reg, sb);
     // The image enters podman's storage from the OCI layout, with no registry involved. podman
     // names it localhost/<layout path>, which must be a valid reference (lower case, no leading
     // dots): a link with a lower-case hex name stands in for the layout dir.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTestImages, defaultImagesDir, type BuiltImage } from '../images/build.js';
 import { createClientSandbox, pushLayout, skopeo, tlsFlags, type ClientSandbox } from '../images/push.js';
-import { createMember, createProject, createRobot, ROLE, startBerthRegistry, type BerthRegistry } from '../helpers/registry.js';
+import { createPrivateProject, startBerthRegistry, type BerthRegistry, type PrivateProjectAuth } from '../helpers/registry.js';
 
 const skip = spawnSync('skopeo', ['--version']).status === 0 ? false : 'skopeo is not installed (Debian package skopeo)';
 
@@ -16,20 +16,13 @@ describe('skopeo against berth registry (private project)', { skip }, () => {
   let reg: BerthRegistry;
   let sb: ClientSandbox;
   let busybox: BuiltImage;
-  const auth: Record<'admin' | 'dev' | 'pusher' | 'puller', string> = { admin: '', dev: '', pusher: '', puller: '' };
+  let auth: PrivateProjectAuth;
 
   before(async () => {
     busybox = (await buildTestImages(defaultImagesDir(), ['busybox'])).busybox!;
     reg = await startBerthRegistry();
     sb = createClientSandbox();
-    await createProject(reg, 'priv', false);
-    const pusher = await createRobot(reg, 'priv', 'pusher', ['pull', 'push']);
-    const puller = await createRobot(reg, 'priv', 'puller', ['pull']);
-    await createMember(reg, 'priv', 'dev', 'Dev-Passw0rd', ROLE.developer);
-    auth.admin = sb.authFile('admin', [{ host: reg.host, username: 'admin', password: reg.adminPassword }]);
-    auth.dev = sb.authFile('dev', [{ host: reg.host, username: 'dev', password: 'Dev-Passw0rd' }]);
-    auth.pusher = sb.authFile('pusher', [{ host: reg.host, username: pusher.name, password: pusher.secret }]);
-    auth.puller = sb.authFile('puller', [{ host: reg.host, username: puller.name, password: puller.secret }]);
+    auth = await createPrivateProject(reg, sb);
   });
 
   after(async () => {

@@ -137,6 +137,24 @@ export function confirmDialog(title: string, message: string, action: string): P
   });
 }
 
+/**
+ * Asks to confirm a destructive action (confirmDialog); once confirmed runs `act`, and shows
+ * `failure: <message>` in `err` when it throws. Nothing happens when the user cancels.
+ */
+export async function confirmThen(
+  err: { show(message: string): void },
+  confirm: { title: string; message: string; action: string },
+  failure: string,
+  act: () => Promise<void>,
+): Promise<void> {
+  if (!(await confirmDialog(confirm.title, confirm.message, confirm.action))) return;
+  try {
+    await act();
+  } catch (e) {
+    err.show(`${failure}: ${messageOf(e)}`);
+  }
+}
+
 /** A labelled form field. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
   const id = control.id || `f-${Math.random().toString(36).slice(2)}`;

@@ -2,7 +2,7 @@
 // caller may do is the API's decision; refusals are shown in place.
 import { call, list, type Member, type Project } from '../api.js';
 import { h, replace } from '../dom.js';
-import { confirmDialog, emptyState, errorSlot, field, messageOf, table } from '../ui.js';
+import { confirmThen, emptyState, errorSlot, field, messageOf, table } from '../ui.js';
 import { ROLE_NAMES } from './projects.js';
 
 const ROLE_ORDER = [1, 4, 2, 3, 5];
@@ -43,13 +43,10 @@ export async function membersTab(el: HTMLElement, project: Project): Promise<voi
             type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Remove ${m.entity_name}`,
             onclick: async () => {
               err.clear();
-              if (!(await confirmDialog('Remove member', `Remove ${m.entity_name} from ${project.name}?`, 'Remove'))) return;
-              try {
+              await confirmThen(err, { title: 'Remove member', message: `Remove ${m.entity_name} from ${project.name}?`, action: 'Remove' }, `Could not remove ${m.entity_name}`, async () => {
                 await call('DELETE', `/projects/${project.project_id}/members/${m.id}`);
                 await load();
-              } catch (e) {
-                err.show(`Could not remove ${m.entity_name}: ${messageOf(e)}`);
-              }
+              });
             },
           }, 'Remove')));
       });

@@ -4,7 +4,7 @@ import { call, list, repoPath, type Artifact, type Project, type Repository } fr
 import { h, replace, type Child } from '../dom.js';
 import type { PageContext } from '../main.js';
 import {
-  PAGE_SIZE, codeWithCopy, confirmDialog, emptyState, errorBox, errorSlot, fmtSize, fmtTime, messageOf, pager, registryHost, table,
+  PAGE_SIZE, codeWithCopy, confirmThen, emptyState, errorBox, errorSlot, fmtSize, fmtTime, messageOf, pager, registryHost, table,
 } from '../ui.js';
 import { membersTab } from './members.js';
 import { robotsTab } from './robots.js';
@@ -149,22 +149,16 @@ async function artifactsTab(el: HTMLElement, project: Project, short: string): P
     }
   };
   const removeTag = async (a: Artifact, tag: string) => {
-    if (!(await confirmDialog('Delete tag', `Delete the tag ${tag} from ${full}? The artifact stays.`, 'Delete tag'))) return;
-    try {
+    await confirmThen(err, { title: 'Delete tag', message: `Delete the tag ${tag} from ${full}? The artifact stays.`, action: 'Delete tag' }, `Could not delete tag ${tag}`, async () => {
       await call('DELETE', `${path}/artifacts/${encodeURIComponent(a.digest)}/tags/${encodeURIComponent(tag)}`);
       await load();
-    } catch (e) {
-      err.show(`Could not delete tag ${tag}: ${messageOf(e)}`);
-    }
+    });
   };
   const removeArtifact = async (a: Artifact) => {
-    if (!(await confirmDialog('Delete artifact', `Delete ${full}@${a.digest} and all its tags?`, 'Delete'))) return;
-    try {
+    await confirmThen(err, { title: 'Delete artifact', message: `Delete ${full}@${a.digest} and all its tags?`, action: 'Delete' }, 'Could not delete the artifact', async () => {
       await call('DELETE', `${path}/artifacts/${encodeURIComponent(a.digest)}`);
       await load();
-    } catch (e) {
-      err.show(`Could not delete the artifact: ${messageOf(e)}`);
-    }
+    });
   };
   replace(el,
     h('nav', { class: 'crumbs', 'aria-label': 'Repository' }, h('a', { href: `/harbor/projects/${project.project_id}/repositories`, 'data-link': '' }, 'Repositories'), ' / ', short),

@@ -4,7 +4,7 @@
 import { call, list, type Project } from '../api.js';
 import { h, replace } from '../dom.js';
 import type { PageContext } from '../main.js';
-import { PAGE_SIZE, confirmDialog, emptyState, errorSlot, field, fmtTime, messageOf, openDialog, pager, table } from '../ui.js';
+import { PAGE_SIZE, confirmThen, emptyState, errorSlot, field, fmtTime, messageOf, openDialog, pager, table } from '../ui.js';
 
 /** Harbor's role names by id (harbor src/common/const.go). */
 export const ROLE_NAMES: Record<number, string> = { 1: 'Project Admin', 2: 'Developer', 3: 'Guest', 4: 'Maintainer', 5: 'Limited Guest' };
@@ -49,13 +49,10 @@ export async function projectsPage(ctx: PageContext): Promise<void> {
 
   const remove = async (p: Project) => {
     err.clear();
-    if (!(await confirmDialog('Delete project', `Delete the project ${p.name}? This cannot be undone.`, 'Delete'))) return;
-    try {
+    await confirmThen(err, { title: 'Delete project', message: `Delete the project ${p.name}? This cannot be undone.`, action: 'Delete' }, `Could not delete ${p.name}`, async () => {
       await call('DELETE', `/projects/${p.project_id}`);
       await load();
-    } catch (e) {
-      err.show(`Could not delete ${p.name}: ${messageOf(e)}`);
-    }
+    });
   };
 
   const create = () => {

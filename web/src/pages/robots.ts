@@ -2,7 +2,7 @@
 // in the creation dialog, and never again), disable or enable, refresh the secret, delete.
 import { call, list, type Project, type Robot, type RobotAccess } from '../api.js';
 import { h, replace } from '../dom.js';
-import { PAGE_SIZE, codeWithCopy, confirmDialog, emptyState, errorSlot, field, fmtTime, messageOf, openDialog, pager, table } from '../ui.js';
+import { PAGE_SIZE, codeWithCopy, confirmThen, emptyState, errorSlot, field, fmtTime, messageOf, openDialog, pager, table } from '../ui.js';
 
 
 /** The permissions the create form offers (Harbor's project robot access list). */
@@ -82,23 +82,17 @@ export async function robotsTab(el: HTMLElement, project: Project): Promise<void
   };
   const refresh = async (x: Robot) => {
     err.clear();
-    if (!(await confirmDialog('Refresh secret', `Give ${x.name} a new secret? The old secret stops working at once.`, 'Refresh'))) return;
-    try {
+    await confirmThen(err, { title: 'Refresh secret', message: `Give ${x.name} a new secret? The old secret stops working at once.`, action: 'Refresh' }, `Could not refresh the secret of ${x.name}`, async () => {
       const r = await call('PATCH', `/robots/${x.id}`, {});
       showSecret('New secret', x.name, (r.data as { secret: string }).secret, () => void load());
-    } catch (e) {
-      err.show(`Could not refresh the secret of ${x.name}: ${messageOf(e)}`);
-    }
+    });
   };
   const remove = async (x: Robot) => {
     err.clear();
-    if (!(await confirmDialog('Delete robot account', `Delete ${x.name}? Anything using its secret loses access.`, 'Delete'))) return;
-    try {
+    await confirmThen(err, { title: 'Delete robot account', message: `Delete ${x.name}? Anything using its secret loses access.`, action: 'Delete' }, `Could not delete ${x.name}`, async () => {
       await call('DELETE', `/robots/${x.id}`);
       await load();
-    } catch (e) {
-      err.show(`Could not delete ${x.name}: ${messageOf(e)}`);
-    }
+    });
   };
 
   const create = () => {

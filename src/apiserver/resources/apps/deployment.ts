@@ -4,8 +4,7 @@
 import type { FieldError } from '../../../api/field-errors.js';
 import type { KubeObject, ResourceStrategy } from '../types.js';
 import { AGE_COLUMN, NAME_COLUMN, ageCell, column, containersAndImages, selectorString } from '../common/table.js';
-import { ALL_VERBS } from '../common/util.js';
-import { defaultWorkload, nonNegative, validateWorkloadSpec, workloadValidation } from './workload.js';
+import { defaultWorkload, nonNegative, templateColumns, validateWorkloadSpec, workloadStrategyBase, workloadValidation } from './workload.js';
 
 type Obj = Record<string, any>;
 
@@ -81,26 +80,11 @@ function validateSpec(obj: KubeObject): FieldError[] {
 /** The apps/v1 Deployment strategy. */
 export function deploymentStrategy(): ResourceStrategy {
   return {
-    group: 'apps',
-    version: 'v1',
     kind: 'Deployment',
     resource: 'deployments',
     singular: 'deployment',
     shortNames: ['deploy'],
-    categories: ['all'],
-    namespaced: true,
-    verbs: ALL_VERBS,
-    subresources: { status: true, scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' } },
-    tracksGeneration: true,
-    prepareForCreate(obj) {
-      defaults(obj);
-      obj.status = {};
-      obj.metadata.generation = 1;
-    },
-    prepareForUpdate(obj, old) {
-      defaults(obj);
-      obj.status = old.status;
-    },
+    ...workloadStrategyBase(defaults, () => ({})),
     ...workloadValidation(validateSpec, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration']),
     table: {
       columns: [
@@ -109,9 +93,7 @@ export function deploymentStrategy(): ResourceStrategy {
         column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
         column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
         AGE_COLUMN,
-        column('Containers', 'string', 'Names of each container in the template.', 1),
-        column('Images', 'string', 'Images referenced by each container in the template.', 1),
-        column('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template\'s labels.', 1),
+        ...templateColumns('Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template\'s labels.'),
       ],
       cells(obj, now) {
         const spec = (obj.spec ?? {}) as Obj;

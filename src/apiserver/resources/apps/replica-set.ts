@@ -2,8 +2,7 @@
 // pkg/apis/apps/validation ValidateReplicaSetSpec, pkg/registry/apps/replicaset, printReplicaSet).
 import type { KubeObject, ResourceStrategy } from '../types.js';
 import { AGE_COLUMN, NAME_COLUMN, ageCell, column, containersAndImages, formatLabelSelector } from '../common/table.js';
-import { ALL_VERBS } from '../common/util.js';
-import { defaultWorkload, nonNegative, validateWorkloadSpec, workloadValidation } from './workload.js';
+import { defaultWorkload, nonNegative, templateColumns, validateWorkloadSpec, workloadStrategyBase, workloadValidation } from './workload.js';
 
 type Obj = Record<string, any>;
 
@@ -17,26 +16,11 @@ function validateSpec(obj: KubeObject) {
 /** The apps/v1 ReplicaSet strategy. */
 export function replicaSetStrategy(): ResourceStrategy {
   return {
-    group: 'apps',
-    version: 'v1',
     kind: 'ReplicaSet',
     resource: 'replicasets',
     singular: 'replicaset',
     shortNames: ['rs'],
-    categories: ['all'],
-    namespaced: true,
-    verbs: ALL_VERBS,
-    subresources: { status: true, scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' } },
-    tracksGeneration: true,
-    prepareForCreate(obj) {
-      defaultWorkload(obj);
-      obj.status = { replicas: 0 };
-      obj.metadata.generation = 1;
-    },
-    prepareForUpdate(obj, old) {
-      defaultWorkload(obj);
-      obj.status = old.status;
-    },
+    ...workloadStrategyBase(defaultWorkload, () => ({ replicas: 0 })),
     ...workloadValidation(validateSpec, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']),
     table: {
       columns: [
@@ -45,9 +29,7 @@ export function replicaSetStrategy(): ResourceStrategy {
         column('Current', 'integer', 'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#what-is-a-replicaset'),
         column('Ready', 'integer', 'readyReplicas is the number of pods targeted by this ReplicaSet with a Ready Condition.'),
         AGE_COLUMN,
-        column('Containers', 'string', 'Names of each container in the template.', 1),
-        column('Images', 'string', 'Images referenced by each container in the template.', 1),
-        column('Selector', 'string', 'Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template\'s labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', 1),
+        ...templateColumns('Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template\'s labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors'),
       ],
       cells(obj, now) {
         const spec = (obj.spec ?? {}) as Obj;

@@ -1,12 +1,13 @@
 // What Deployments and ReplicaSets share (k/k pkg/apis/apps/validation: ValidateDeploymentSpec,
 // ValidateReplicaSetSpec, ValidatePodTemplateSpecForReplicaSet; apimachinery
-// ValidateLabelSelector): selector rules, the template checks, pod-template defaults.
+// ValidateLabelSelector): selector rules, the template checks, pod-template defaults, the
+// strategy members and wide table columns of both printers.
 import type { FieldError } from '../../../api/field-errors.js';
 import { immutable, isDNS1123Label, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../../../api/validation.js';
-import type { KubeObject, ResourceStrategy, StrategyContext } from '../types.js';
-import { deepEqual } from '../common/util.js';
+import type { KubeObject, ResourceStrategy, StrategyContext, TableColumn } from '../types.js';
+import { ALL_VERBS, deepEqual } from '../common/util.js';
 import { defaultPodSpec, validatePodSpec } from '../common/pod-spec.js';
-import type { LabelSelector } from '../common/table.js';
+import { column, type LabelSelector } from '../common/table.js';
 
 type Obj = Record<string, any>;
 
@@ -147,4 +148,46 @@ export function workloadValidation(
       return errs;
     },
   };
+}
+
+/**
+ * The strategy members Deployments and ReplicaSets share: namespaced apps/v1 kinds in category
+ * "all" with every verb, the status and scale subresources and generation tracking. Create applies
+ * `defaults`, sets the status to `initialStatus()` and generation 1; update applies `defaults`
+ * and keeps the stored status.
+ */
+export function workloadStrategyBase(
+  defaults: (obj: KubeObject) => void,
+  initialStatus: () => Obj,
+): Pick<ResourceStrategy, 'group' | 'version' | 'categories' | 'namespaced' | 'verbs' | 'subresources' | 'tracksGeneration' | 'prepareForCreate' | 'prepareForUpdate'> {
+  return {
+    group: 'apps',
+    version: 'v1',
+    categories: ['all'],
+    namespaced: true,
+    verbs: ALL_VERBS,
+    subresources: { status: true, scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' } },
+    tracksGeneration: true,
+    prepareForCreate(obj) {
+      defaults(obj);
+      obj.status = initialStatus();
+      obj.metadata.generation = 1;
+    },
+    prepareForUpdate(obj, old) {
+      defaults(obj);
+      obj.status = old.status;
+    },
+  };
+}
+
+/**
+ * The wide (priority 1) columns both printers end with: Containers and Images of the pod
+ * template, then Selector with the kind's own description.
+ */
+export function templateColumns(selectorDescription: string): TableColumn[] {
+  return [
+    column('Containers', 'string', 'Names of each container in the template.', 1),
+    column('Images', 'string', 'Images referenced by each container in the template.', 1),
+    column('Selector', 'string', selectorDescription, 1),
+  ];
 }
