@@ -65,8 +65,12 @@ for (const ds of DATASTORES) {
         if (Date.now() > deadline) throw new Error(`only ${acked.length} creates acknowledged in 120 s`);
         await new Promise((r) => setTimeout(r, 5));
       }
+      // SIGKILL goes out synchronously inside kill9(), before `stop` is set, so every writer still
+      // has a create outstanding when the server dies (setting `stop` first let the writers
+      // drain, and a fast server then acknowledged everything before the kill).
+      const killed = srv.kill9();
       stop = true;
-      await srv.kill9();
+      await killed;
       await Promise.all(writers);
       const before = acked.slice();
       assert.ok(before.length >= killAt, 'the writers ran');
