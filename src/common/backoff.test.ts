@@ -6,7 +6,7 @@ import { Backoff } from './backoff.js';
 // Kubelet's image pull back-off uses initial 10s, max 300s (pkg/kubelet/kubelet.go backOffPeriod/MaxContainerBackOff).
 test('Backoff doubles per failure up to the maximum', () => {
   const c = new FakeClock(0);
-  const b = new Backoff(c, 10_000, 300_000);
+  const b = new Backoff({ initialMs: 10_000, maxMs: 300_000, now: () => c.now() });
   const seen: number[] = [];
   for (let i = 0; i < 7; i++) {
     b.next('img', c.now());
@@ -19,7 +19,7 @@ test('Backoff doubles per failure up to the maximum', () => {
 
 test('Backoff: an entry idle for more than twice the maximum starts over', () => {
   const c = new FakeClock(0);
-  const b = new Backoff(c, 1000, 4000);
+  const b = new Backoff({ initialMs: 1000, maxMs: 4000, now: () => c.now() });
   b.next('x', 0);
   b.next('x', 100);
   assert.equal(b.get('x'), 2000);
@@ -34,13 +34,13 @@ test('Backoff isInBackOffSince / isInBackOffSinceUpdate / reset / gc', () => {
   ];
   for (const tc of cases) {
     const c = new FakeClock(0);
-    const b = new Backoff(c, 1000, 10_000);
+    const b = new Backoff({ initialMs: 1000, maxMs: 10_000, now: () => c.now() });
     b.next('p', 0);
     c.advance(tc.advance);
     assert.equal(b.isInBackOffSince('p', 0), tc.since, tc.name);
   }
   const c = new FakeClock(0);
-  const b = new Backoff(c, 1000, 10_000);
+  const b = new Backoff({ initialMs: 1000, maxMs: 10_000, now: () => c.now() });
   b.next('p', 0);
   assert.equal(b.isInBackOffSinceUpdate('p', 500), true);
   assert.equal(b.isInBackOffSinceUpdate('p', 1500), false);

@@ -1,69 +1,88 @@
-// Per-item exponential back-off with the semantics of client-go's flowcontrol.Backoff: each
-// Next() doubles the item's delay up to a maximum, and an item left alone for twice the maximum
-// starts over from the initial delay.
-import type { Clock } from './clock.js';
+// Per-key exponential back-off with client-go's semantics (k8s.io/client-go/util/flowcontrol
+// backoff.go): each next() doubles the key's delay up to a maximum and stamps lastUpdate with the
+// clock's now; a key idle for more than twice the maximum starts over. No jitter: the kubelet
+// builds its image-pull and CrashLoopBackOff back-offs without it.
 
-interface Entry {
-  backoff: number;
-  lastUpdate: number;
+/** Milliseconds since the epoch; injected so tests control time. */
+export type NowFn = () => number;
+
+interface Entry { backoffMs: number; lastUpdate: number }
+
+/** Options of a Backoff. */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  now?: NowFn;
+  /**
+   * Whether an entry last updated at `lastUpdate` has expired at `eventTime`; default
+   * `eventTime - lastUpdate > 2 * maxMs` (client-go's hasExpired).
+   */
+  hasExpired?: (eventTime: number, lastUpdate: number, maxMs: number) => boolean;
 }
 
-/** Exponential back-off keyed per item (image pulls, container restarts, sync retries). */
+/** A table of per-key back-offs. */
 export class Backoff {
   private readonly entries = new Map<string, Entry>();
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  /** The clock the back-off reads. */
+  readonly now: NowFn;
+  private readonly expired: (eventTime: number, lastUpdate: number, maxMs: number) => boolean;
 
-  /**
-   * @param clock source of time
-   * @param initialMs first delay for an item
-   * @param maxMs ceiling for the delay; an entry idle for 2*maxMs has expired
-   */
-  constructor(private readonly clock: Clock, private readonly initialMs: number, private readonly maxMs: number) {}
+  /** An empty table. */
+  constructor(opts: BackoffOptions) {
+    this.initialMs = opts.initialMs;
+    this.maxMs = opts.maxMs;
+    this.now = opts.now ?? Date.now;
+    this.expired = opts.hasExpired ?? ((e, l, m) => e - l > 2 * m);
+  }
 
-  /** The item's current delay in ms (0 when it has none). */
+  /** The current back-off of `id` in ms, 0 when it has none. */
   get(id: string): number {
-    return this.entries.get(id)?.backoff ?? 0;
+    return this.entries.get(id)?.backoffMs ?? 0;
   }
 
   /**
-   * Records a failure of `id` at eventTime: the first failure (or the first after expiry) gets
-   * the initial delay, later ones double it up to the maximum.
+   * Records a failure at `eventTime` (default now): the first one, or one after expiry, starts
+   * at the initial delay; later ones double it up to the maximum. lastUpdate becomes now.
    */
-  next(id: string, eventTime: number = this.clock.now()): void {
+  next(id: string, eventTime: number = this.now()): void {
     const e = this.entries.get(id);
-    if (!e || this.expired(eventTime, e.lastUpdate)) {
-      this.entries.set(id, { backoff: this.initialMs, lastUpdate: eventTime });
+    if (!e || this.expired(eventTime, e.lastUpdate, this.maxMs)) {
+      this.entries.set(id, { backoffMs: this.initialMs, lastUpdate: this.now() });
       return;
     }
-    e.backoff = Math.min(e.backoff * 2, this.maxMs);
-    e.lastUpdate = eventTime;
+    e.backoffMs = Math.min(e.backoffMs * 2, this.maxMs);
+    e.lastUpdate = this.now();
   }
 
-  /** Whether the item is still backing off from an event at eventTime (now - eventTime < delay). */
+  /** True while `eventTime - lastUpdate` is shorter than the back-off (image pulls ask this). */
+  isInBackOffSinceUpdate(id: string, eventTime: number = this.now()): boolean {
+    const e = this.entries.get(id);
+    if (!e || this.expired(eventTime, e.lastUpdate, this.maxMs)) return false;
+    return eventTime - e.lastUpdate < e.backoffMs;
+  }
+
+  /** True while `now - eventTime` is shorter than the back-off (crash loops ask this with finishedAt). */
   isInBackOffSince(id: string, eventTime: number): boolean {
     const e = this.entries.get(id);
-    if (!e || this.expired(eventTime, e.lastUpdate)) return false;
-    return this.clock.now() - eventTime < e.backoff;
+    if (!e || this.expired(eventTime, e.lastUpdate, this.maxMs)) return false;
+    return this.now() - eventTime < e.backoffMs;
   }
 
-  /** Whether eventTime falls inside the delay that started at the item's last update. */
-  isInBackOffSinceUpdate(id: string, eventTime: number): boolean {
-    const e = this.entries.get(id);
-    if (!e || this.expired(eventTime, e.lastUpdate)) return false;
-    return eventTime - e.lastUpdate < e.backoff;
-  }
-
-  /** Forgets the item, so its next failure starts from the initial delay. */
+  /** Forgets `id`. */
   reset(id: string): void {
     this.entries.delete(id);
   }
 
-  /** Drops every entry that has expired (idle for more than twice the maximum). */
+  /** Drops every entry that has expired by now. */
   gc(): void {
-    const now = this.clock.now();
-    for (const [id, e] of this.entries) if (this.expired(now, e.lastUpdate)) this.entries.delete(id);
+    const t = this.now();
+    for (const [id, e] of this.entries) if (this.expired(t, e.lastUpdate, this.maxMs)) this.entries.delete(id);
   }
 
-  private expired(eventTime: number, lastUpdate: number): boolean {
-    return eventTime - lastUpdate > this.maxMs * 2;
+  /** Number of entries (for tests of gc). */
+  get size(): number {
+    return this.entries.size;
   }
 }
