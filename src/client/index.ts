@@ -5,3 +5,6 @@ export {
   type PatchType, type ResourceRef, type WatchOptions,
 } from './client.js';
 export { objectKey, startInformer, type Informer, type InformerHandlers } from './informer.js';
+export {
+  createEventRecorder, involvedContainer, involvedObject, involvedPod, type EventRecorder, type EventSource, type InvolvedObject,
+} from './events.js';
