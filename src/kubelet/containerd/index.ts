@@ -7,3 +7,4 @@ export {
 } from './config.js';
 export { ContainerdProcess, type ContainerdProcessOptions } from './process.js';
 export { REQUIRED_CNI_PLUGINS, preflight, which, type PreflightEnv, type PreflightResult } from './preflight.js';
+export { PAUSE_IMAGE, ensurePauseImage, pauseBinary, pauseImageArchive } from './pause-image.js';
