@@ -81,6 +81,8 @@ export interface HandlerDeps {
   ready(): boolean;
   /** Aborted when the server shuts down: every watch ends. */
   shutdown: AbortSignal;
+  /** The node-join endpoints (`/cacerts`, `/v1-berth/...`), tried before authentication; they authenticate themselves. */
+  nodeJoin?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -140,6 +142,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const path = url.pathname;
   const method = req.method ?? 'GET';
   const base = path.split('/').slice(0, 2).join('/');
+  if (deps.nodeJoin && (base === '/cacerts' || base === '/v1-berth') && (await deps.nodeJoin(req, res, url))) return;
   if (PUBLIC_PATHS.has(base)) return servePublic(deps, path, url, res, base === '/version' || (await storeHealthy(deps)));
   const user = await authenticate(req, deps.auth);
   if (!user) {

@@ -10,6 +10,7 @@
 //   DIR/tls/service-account.key                    signing key of service-account tokens
 //   DIR/kubeconfig                                 admin kubeconfig (mode 0600, CA embedded)
 //   DIR/node-token                                 K10<sha256 of ca.crt>::server:<secret> (k3s format, mode 0600)
+//   DIR/node-pod-cidrs.json                        pod CIDRs handed out at node join (node-join.ts)
 import { createServer, type Server } from 'node:https';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ import { buildDiscovery } from './discovery.js';
 import { createHandler, createUpgradeHandler, type FilterFactory, type HandlerDeps, type PatchFunctions, type PodConnector } from './handler.js';
 import { loadTokenIssuer, type User } from './auth.js';
 import { createPodConnector } from './pod-connector.js';
+import { createNodeJoinRoutes } from './node-join.js';
 
 export { ApiError } from './status.js';
 export type { PatchFunctions, FilterFactory, PodConnector } from './handler.js';
@@ -230,6 +232,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     ready: () => ready,
     shutdown: shutdown.signal,
+    nodeJoin: createNodeJoinRoutes({ ca, registry, nodeToken, dataDir: opts.dataDir, log }),
   };
   const handler = createHandler(handlerDeps);
 
