@@ -84,9 +84,20 @@ test('hosts.toml: mirrors in order, server is the last endpoint (no fallback), C
   assert.deepEqual([...files.keys()].sort(), ['127.0.0.1:5000', '127.0.0.1:5443', 'docker.io', 'hub.test.com', 'private.example:8443']);
   const hub = parseToml(files.get('hub.test.com')!);
   assert.equal(hub.server, 'http://127.0.0.1:5080', 'the last endpoint is the server: containerd never tries https://hub.test.com');
-  assert.deepEqual(hub.host, { 'https://127.0.0.1:5443': { capabilities: ['pull', 'resolve'], ca: '/hub/ca.crt' } });
-  assert.deepEqual(parseToml(files.get('docker.io')!), { server: 'https://127.0.0.1:5000', ca: '/data/tls/ca.crt' });
-  assert.deepEqual(parseToml(files.get('private.example:8443')!), { server: 'https://private.example:8443', skip_verify: true });
+  assert.deepEqual(hub.host, {
+    'https://127.0.0.1:5443': { capabilities: ['pull', 'resolve'], ca: '/hub/ca.crt' },
+    'http://127.0.0.1:5080': { capabilities: ['pull', 'resolve'] },
+  });
+  // containerd 1.6.20 refuses a hosts.toml without a [host] table and falls back to the
+  // registry's default address: every file has one.
+  assert.deepEqual(parseToml(files.get('docker.io')!), {
+    server: 'https://127.0.0.1:5000', ca: '/data/tls/ca.crt',
+    host: { 'https://127.0.0.1:5000': { capabilities: ['pull', 'resolve'], ca: '/data/tls/ca.crt' } },
+  });
+  assert.deepEqual(parseToml(files.get('private.example:8443')!), {
+    server: 'https://private.example:8443', skip_verify: true,
+    host: { 'https://private.example:8443': { capabilities: ['pull', 'resolve', 'push'], skip_verify: true } },
+  });
   for (const [host, text] of files) assert.equal(text.includes('secret-password'), false, `${host}: credentials never written`);
 });
 

@@ -208,9 +208,9 @@ function tlsLines(tls: RegistryTlsConfig | undefined, indent: string): string[] 
 
 /**
  * `hosts.toml` files by registry host, for containerd's `config_path`. A mirrored host lists its
- * endpoints in order and its `server` is the last endpoint, so containerd never falls back to
- * the registry's own (unconfigured) address; a host with only TLS settings gets them on its own
- * `https://` server.
+ * endpoints in order as [host] tables and its `server` is the last endpoint, so containerd never
+ * falls back to the registry's own (unconfigured) address; a host with only TLS settings gets
+ * them on its own `https://` server and host table.
  */
 export function renderHostsTomls(reg: RegistriesConfig = {}): Map<string, string> {
   const files = new Map<string, string>();
@@ -221,7 +221,9 @@ export function renderHostsTomls(reg: RegistriesConfig = {}): Map<string, string
     const server = endpoints[endpoints.length - 1];
     const lines = [`# Written by berth for ${host}: only these endpoints, in order.`, `server = ${tq(server)}`];
     lines.push(...tlsLines(configs[endpointHost(server)]?.tls, ''));
-    for (const ep of endpoints.slice(0, -1)) {
+    // Every endpoint, the last too, gets a [host] table: containerd 1.6.20 rejects a hosts.toml
+    // without one ("invalid `host` tree") and then falls back to the registry's own address.
+    for (const ep of endpoints) {
       lines.push('', `[host.${tq(ep)}]`, '  capabilities = ["pull", "resolve"]');
       lines.push(...tlsLines(configs[endpointHost(ep)]?.tls, '  '));
     }
@@ -231,6 +233,7 @@ export function renderHostsTomls(reg: RegistriesConfig = {}): Map<string, string
     if (files.has(host) || !cfg.tls) continue;
     const lines = [`# Written by berth for ${host}.`, `server = ${tq(`https://${host}`)}`];
     lines.push(...tlsLines(cfg.tls, ''));
+    lines.push('', `[host.${tq(`https://${host}`)}]`, '  capabilities = ["pull", "resolve", "push"]', ...tlsLines(cfg.tls, '  '));
     files.set(host, lines.join('\n') + '\n');
   }
   return files;
