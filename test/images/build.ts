@@ -2,7 +2,8 @@
 //
 //   busybox:1        busybox-static's /bin/busybox plus a symlink per applet; Cmd ["sh"]
 //   nginx:1          nginx-light's /usr/sbin/nginx plus the shared libraries `ldd` reports, a
-//                    minimal nginx.conf serving /usr/share/nginx/html on :80, www-data in passwd
+//                    minimal nginx.conf serving /usr/share/nginx/html on :80, www-data in passwd,
+//                    and busybox (sh, echo, ...) in /usr/bin with /bin -> usr/bin
 //   pause:3.10       a static C pause process (gcc -static against glibc's libc.a) that sleeps
 //                    until SIGINT or SIGTERM and reaps adopted children, like Kubernetes' pause.
 //                    When gcc or libc.a is missing it falls back to busybox running
@@ -137,8 +138,16 @@ function nginxLayer(): LayerEntry[] {
   hostPathEntries(bin, entries);
   for (const lib of lddLibraries(bin)) hostPathEntries(lib, entries);
   hostPathEntries('/etc/nginx/mime.types', entries);
+  // busybox for `sh`, `echo` and friends (issue 4's walkthrough runs `sh -c` in this image), laid
+  // out merged-/usr style as Debian's own layout is: /bin -> usr/bin.
+  const busybox = '/bin/busybox';
+  if (!existsSync(busybox)) throw new Error('busybox-static is not installed (/bin/busybox missing)');
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').map((a) => a.trim()).filter((a) => a && a !== 'busybox');
   return [
     ...entries.values(),
+    { type: 'file', path: 'usr/bin/busybox', mode: 0o755, content: readFileSync(busybox) },
+    ...applets.map((a): LayerEntry => ({ type: 'symlink', path: `usr/bin/${a}`, target: 'busybox' })),
+    ...(entries.has('bin') ? [] : [{ type: 'symlink', path: 'bin', target: 'usr/bin' } as LayerEntry]),
     file('etc/nginx/nginx.conf', NGINX_CONF),
     file('etc/passwd', 'root:x:0:0:root:/root:/bin/false\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'),
     file('etc/group', 'root:x:0:\nwww-data:x:33:\nnogroup:x:65534:\n'),
