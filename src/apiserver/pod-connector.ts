@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../common/log.js';
 import type { KubeObject } from './resources/types.js';
 import type { ResourceRegistry } from './registry.js';
-import { ApiError, badRequest, notFound, unknownError, type Status } from './status.js';
+import { ApiError, badRequest, internalError, notFound, unknownError, type Status } from './status.js';
 import type { PodConnector } from './handler.js';
 
 /** What the connector needs. */
@@ -72,6 +72,35 @@ function writeSocketStatus(socket: Duplex, s: Status): void {
   socket.end(`HTTP/1.1 ${s.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** How much of a kubelet's error body becomes the message (upstream's maxReadLength is 50000). */
+const MAX_ERROR_BODY = 50000;
+
+/**
+ * The Status for a kubelet's non-2xx answer to a log request, as upstream's
+ * GenericHttpResponseChecker (k8s.io/apiserver pkg/registry/generic/rest/response_checker.go)
+ * builds it: 400 -> BadRequest with the body as message (`kubectl logs --previous` prints
+ * `Error from server (BadRequest): previous terminated container ...`), 500 -> InternalError,
+ * anything else -> a generic response for `pods/log` whose cause carries the body.
+ */
+export function kubeletResponseError(code: number, body: string, podName: string): ApiError {
+  if (code === 400) return badRequest(body);
+  if (code === 500) return internalError(body);
+  const reasons: Record<number, [string, string]> = {
+    401: ['Unauthorized', 'the server has asked for the client to provide credentials'],
+    403: ['Forbidden', 'the server does not allow access to the requested resource'],
+    404: ['NotFound', 'the server could not find the requested resource'],
+    409: ['Conflict', 'the server reported a conflict'],
+    503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
+  };
+  const [reason, message] = reasons[code] ?? ['InternalError', `an error on the server ("${body}") has prevented the request from succeeding`];
+  const status: Status = {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, reason, message,
+    details: { name: podName, kind: 'pods/log', causes: body ? [{ reason: 'UnexpectedServerResponse', message: body }] : undefined },
+  };
+  if (!body) delete status.details?.causes;
+  return new ApiError(status);
+}
+
 /** Creates the connector that reaches kubelets over HTTPS. */
 export function createPodConnector(deps: PodConnectorDeps): PodConnector {
   const tls = { ca: deps.caPem, cert: deps.clientCert, key: deps.clientKey };
@@ -105,13 +134,21 @@ export function createPodConnector(deps: PodConnectorDeps): PodConnector {
       await new Promise<void>((resolve, reject) => {
         const up = httpsRequest({ host, port, path, method: 'GET', ...tls, headers: { accept: '*/*' } }, (kr) => {
           const headers: Record<string, string> = { 'Content-Type': String(kr.headers['content-type'] ?? 'text/plain') };
-          if (kr.statusCode && kr.statusCode >= 400) {
-            // The kubelet answers errors as text or a Status; pass its status and body on.
-            res.writeHead(kr.statusCode, headers);
-          } else {
-            res.writeHead(200, { ...headers, 'Transfer-Encoding': 'chunked' });
-            res.flushHeaders();
+          const code = kr.statusCode ?? 500;
+          if (code < 200 || code > 206) {
+            // The kubelet answers errors as plain text; turn them into a Status as upstream does.
+            const chunks: Buffer[] = [];
+            let size = 0;
+            kr.on('data', (c: Buffer) => {
+              if (size < MAX_ERROR_BODY) chunks.push(c);
+              size += c.length;
+            });
+            kr.on('end', () => reject(kubeletResponseError(code, Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8'), pod.metadata.name ?? '')));
+            kr.on('error', (e) => reject(unknownError(e.message)));
+            return;
           }
+          res.writeHead(200, { ...headers, 'Transfer-Encoding': 'chunked' });
+          res.flushHeaders();
           kr.pipe(res);
           kr.on('end', () => resolve());
           kr.on('error', () => resolve());

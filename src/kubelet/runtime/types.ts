@@ -232,6 +232,17 @@ export interface ContainerFilter {
   labelSelector?: Record<string, string>;
 }
 
+/** What CRI Exec needs: a command to run in a running container and which streams to attach. */
+export interface ExecRequest {
+  containerId: string;
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  /** Must be false when `tty` is set (the terminal merges stderr into stdout). */
+  stderr: boolean;
+}
+
 /** Options every runtime call accepts. */
 export interface CallOptions {
   /** Cancels the call (Go's context.Context). */
@@ -285,6 +296,19 @@ export interface Runtime {
   containerStatus(id: string, opts?: CallOptions): Promise<ContainerStatus>;
   /** Containers matching the filter. */
   listContainers(filter?: ContainerFilter, opts?: CallOptions): Promise<Container[]>;
+
+  /**
+   * Prepares an exec and returns the URL of the runtime's streaming server that runs it (CRI Exec;
+   * single use, valid about a minute). The kubelet server connects to it with the SPDY
+   * remotecommand protocol. Optional: runtimes without a streaming server leave it out, and the
+   * kubelet server then answers exec requests with an error.
+   */
+  exec?(req: ExecRequest, opts?: CallOptions): Promise<string>;
+  /**
+   * Prepares a port forward into a sandbox's network namespace and returns the streaming server URL
+   * (CRI PortForward), spoken to with the SPDY `portforward.k8s.io` protocol. Optional, as `exec`.
+   */
+  portForward?(podSandboxId: string, ports: number[], opts?: CallOptions): Promise<string>;
 }
 
 /** String codes of runtime failures (gRPC status codes, translated once in runtime/cri). */

@@ -7,7 +7,7 @@ import { fromGrpcError } from './errors.js';
 import { criPackage } from './proto.js';
 import {
   RuntimeError,
-  type AuthConfig, type CallOptions, type Container, type ContainerConfig, type ContainerFilter, type ContainerStatus,
+  type AuthConfig, type CallOptions, type ExecRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerStatus,
   type Image, type PodSandbox, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus, type Runtime,
   type RuntimeCondition, type RuntimeVersion,
 } from '../types.js';
@@ -287,5 +287,19 @@ export class CriRuntime implements Runtime {
     };
     const r = await this.call(this.runtime, 'ListContainers', f ? { filter: f } : {}, opts);
     return (r.containers ?? []).map(toContainer);
+  }
+
+  /** {@inheritDoc Runtime.exec} */
+  async exec(req: ExecRequest, opts?: CallOptions): Promise<string> {
+    const r = await this.call(this.runtime, 'Exec', {
+      containerId: req.containerId, cmd: req.cmd, tty: req.tty, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr && !req.tty,
+    }, opts);
+    return r.url;
+  }
+
+  /** {@inheritDoc Runtime.portForward} */
+  async portForward(podSandboxId: string, ports: number[], opts?: CallOptions): Promise<string> {
+    const r = await this.call(this.runtime, 'PortForward', { podSandboxId, port: ports }, opts);
+    return r.url;
   }
 }
