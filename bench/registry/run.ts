@@ -14,6 +14,10 @@
 // `berth anon` columns show the same berth process pulling from a public project without
 // credentials (still a 401 and an anonymous token, but no password check), so the cost of
 // authentication can be read off the table.
+// A second table gives the CPU seconds each registry process spent per operation (utime + stime
+// from /proc/PID/stat, all threads): on a shared machine wall-clock throughput moves with other
+// people's load, while the work a server does per pull or push barely does.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTestImages, defaultImagesDir, type BuiltImage } from '../../test/images/build.js';
 import { createClientSandbox, skopeo, tlsFlags, type ClientSandbox, type RegistryTls } from '../../test/images/push.js';
@@ -37,13 +41,19 @@ interface Row {
   parallel: number;
 }
 
+const USAGE = 'usage: node --import tsx bench/registry/run.ts [--reps N] [--plain-http]';
+
 function parseArgs(argv: string[]): { reps: number; plainHttp: boolean } {
   let reps = 5;
   let plainHttp = false;
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      process.stdout.write(`${USAGE}\n  --reps N       repetitions per row (default 5); medians are reported\n  --plain-http   both registries on plain HTTP instead of HTTPS\n`);
+      process.exit(0);
+    }
     if (argv[i] === '--reps') reps = Number(argv[++i]);
     else if (argv[i] === '--plain-http') plainHttp = true;
-    else throw new Error(`unknown argument ${argv[i]}; usage: run.ts [--reps N] [--plain-http]`);
+    else throw new Error(`unknown argument ${argv[i]}; ${USAGE}`);
   }
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps takes a positive integer');
   return { reps, plainHttp };
@@ -56,6 +66,26 @@ function median(xs: number[]): number {
 }
 
 let seq = 0;
+
+/** CPU seconds (user + system, all threads) a process has used so far; undefined off Linux. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (proc(5)).
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `op` and returns its result with the CPU seconds the registry process spent meanwhile. */
+async function withCpu<T>(t: Target, op: () => Promise<T>): Promise<{ value: T; cpu?: number }> {
+  const before = cpuSeconds(t.reg.pid());
+  const value = await op();
+  const after = cpuSeconds(t.reg.pid());
+  return { value, cpu: before !== undefined && after !== undefined ? after - before : undefined };
+}
 
 /** Pushes `image` to a fresh repository; returns the repository reference and the seconds taken. */
 async function push(t: Target, image: BuiltImage): Promise<{ ref: string; seconds: number }> {
@@ -121,6 +151,14 @@ async function startTargets(plainHttp: boolean): Promise<{ targets: Target[]; be
   return { targets, berthError };
 }
 
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
+
 async function main(): Promise<void> {
   const { reps, plainHttp } = parseArgs(process.argv.slice(2));
   const images = await buildTestImages(defaultImagesDir(), ['bench-5m', 'bench-10x20m']);
@@ -130,21 +168,25 @@ async function main(): Promise<void> {
     { name: '20 parallel pulls, 5 MiB', image: images['bench-5m']!, parallel: 20 },
   ];
   const { targets, berthError } = await startTargets(plainHttp);
-  const results = new Map<string, { push: number[]; pull: number[] }>();
+  const results = new Map<string, { push: number[]; pull: number[]; pushCpu: number[]; pullCpu: number[] }>();
   try {
     for (let rep = 0; rep < reps; rep++) {
       const order = rep % 2 ? [...targets].reverse() : targets;
       for (const row of rows) {
         for (const t of order) {
           const key = `${row.name}|${t.name}`;
-          const acc = results.get(key) ?? { push: [], pull: [] };
+          const acc = results.get(key) ?? { push: [], pull: [], pushCpu: [], pullCpu: [] };
           results.set(key, acc);
-          const pushed = await push(t, row.image);
-          const pullSeconds = await pull(t, pushed.ref, row.parallel);
+          const { value: pushed, cpu: pushCpu } = await withCpu(t, () => push(t, row.image));
+          const { value: pullSeconds, cpu: pullCpu } = await withCpu(t, () => pull(t, pushed.ref, row.parallel));
           const mb = row.image.totalSize / 1e6;
           // The parallel row measures pulls only; its push is the setup for them.
-          if (row.parallel === 1) acc.push.push(mb / pushed.seconds);
+          if (row.parallel === 1) {
+            acc.push.push(mb / pushed.seconds);
+            if (pushCpu !== undefined) acc.pushCpu.push(pushCpu);
+          }
           acc.pull.push((mb * row.parallel) / pullSeconds);
+          if (pullCpu !== undefined) acc.pullCpu.push(pullCpu);
         }
       }
       process.stderr.write(`repetition ${rep + 1}/${reps} done\n`);
@@ -154,7 +196,7 @@ async function main(): Promise<void> {
   }
 
   const fmt = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
-  const med = (row: Row, name: Target['name'], op: 'push' | 'pull') => {
+  const med = (row: Row, name: Target['name'], op: 'push' | 'pull' | 'pushCpu' | 'pullCpu') => {
     const xs = results.get(`${row.name}|${name}`)?.[op];
     return xs?.length ? median(xs) : undefined;
   };
@@ -173,6 +215,20 @@ async function main(): Promise<void> {
       lines.push(`| ${row.name} | ${op} | ${fmt(b)} | ${fmt(d)} | ${ratio(b, d)} | ${op === 'pull' ? fmt(a) : '-'} | ${op === 'pull' ? ratio(a, d) : '-'} |`);
     }
   }
+  lines.push('');
+  lines.push('registry process CPU seconds per operation (user + system, all threads), medians; lower is better');
+  lines.push('| row | op | berth CPU s | distribution CPU s | berth/distribution | berth anon CPU s |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: |');
+  const fmt2 = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
+  for (const row of rows) {
+    for (const op of row.parallel === 1 ? (['pushCpu', 'pullCpu'] as const) : (['pullCpu'] as const)) {
+      const b = med(row, 'berth', op);
+      const d = med(row, 'distribution', op);
+      const a = op === 'pullCpu' ? med(row, 'berth-anonymous', op) : undefined;
+      lines.push(`| ${row.name} | ${op === 'pushCpu' ? 'push' : 'pull'} | ${fmt2(b)} | ${fmt2(d)} | ${ratio(b, d)} | ${op === 'pullCpu' ? fmt2(a) : '-'} |`);
+    }
+  }
+  lines.push(`load average at the end: ${loadAverage()}`);
   process.stdout.write(lines.join('\n') + '\n');
   if (berthError) process.exitCode = 1;
 }

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../common/log.js';
 import { silentLogger } from '../common/log.js';
 import type { AccessController, Action, Principal, RegistryEvents, Scope } from './access.js';
 import type { ContentIndex, ManifestRecord } from './content.js';
+import { BufferPool, sendBlobRange } from './blob-sender.js';
 import { RegistryError } from './errors.js';
 import { MAX_MANIFEST_BYTES, MEDIA_TYPES, parseManifest } from './manifest.js';
 import { checkName, isValidTag, looksLikeDigest, parseDigest, type Digest, type DigestAlgorithm, DIGEST_ALGORITHMS } from './names.js';
@@ -39,6 +39,8 @@ export interface DistributionOptions {
 }
 
 const API_VERSION = 'registry/2.0';
+/** Read (and socket write) size of blob GETs: 1 MiB took the least CPU per byte on the bench host. */
+const BLOB_CHUNK = 1 << 20;
 
 const RE_MANIFEST = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
 const RE_UPLOAD_START = /^\/v2\/(.+)\/blobs\/uploads\/?$/;
@@ -137,6 +139,11 @@ class ManifestCache {
 export class DistributionApi {
   private readonly o: Required<Omit<DistributionOptions, 'fallback'>> & Pick<DistributionOptions, 'fallback'>;
   private readonly manifests = new ManifestCache(32 << 20);
+  /**
+   * Read buffers of blob GETs: two per response in flight, at most 8 (8 MiB) kept between pulls;
+   * more parallel pulls allocate two fresh buffers each, still never one per chunk.
+   */
+  private readonly buffers = new BufferPool(BLOB_CHUNK, 8);
 
   constructor(opts: DistributionOptions) {
     this.o = {
@@ -296,14 +303,13 @@ export class DistributionApi {
     const { req, res } = c;
     const linked = this.o.index.linkedBlobSize(name, digest.value);
     if (linked === undefined) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: digest.value });
-    const st = await this.o.driver.stat(digest);
-    if (!st) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: digest.value });
-    if (st.size !== linked) {
+    const checkSize = (size: number): void => {
+      if (size === linked) return;
       // Blobs are not fsynced (storage/filesystem.ts): after a machine crash a file may come back
       // short. Never serve bytes that cannot hash to the digest.
-      this.o.log.error({ digest: digest.value, size: st.size, expected: linked }, 'stored blob has the wrong size');
+      this.o.log.error({ digest: digest.value, size, expected: linked }, 'stored blob has the wrong size');
       throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: digest.value });
-    }
+    };
     const headers: Record<string, string | number> = {
       'Docker-Content-Digest': digest.value,
       'Content-Type': 'application/octet-stream',
@@ -312,25 +318,39 @@ export class DistributionApi {
       'Cache-Control': 'max-age=31536000',
     };
     if (req.method === 'HEAD') {
+      // A stat is enough: no file handle for the existence checks clients make before pushing.
+      const st = await this.o.driver.stat(digest);
+      if (!st) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: digest.value });
+      checkSize(st.size);
       res.writeHead(200, { ...headers, 'Content-Length': st.size });
       res.end();
       return;
     }
-    const range = parseRangeHeader(req.headers.range, st.size);
-    if (range === 'unsatisfiable') {
-      const err = new RegistryError('RANGE_INVALID', 'requested range not satisfiable');
-      this.sendJson(res, 416, err.toBody(), { 'Content-Range': `bytes */${st.size}`, 'Docker-Content-Digest': digest.value });
-      return;
+    const reader = await this.o.driver.open(digest);
+    if (!reader) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: digest.value });
+    try {
+      const size = reader.size;
+      checkSize(size);
+      const range = parseRangeHeader(req.headers.range, size);
+      if (range === 'unsatisfiable') {
+        const err = new RegistryError('RANGE_INVALID', 'requested range not satisfiable');
+        this.sendJson(res, 416, err.toBody(), { 'Content-Range': `bytes */${size}`, 'Docker-Content-Digest': digest.value });
+        return;
+      }
+      if (range) {
+        res.writeHead(206, { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${size}` });
+      } else {
+        res.writeHead(200, { ...headers, 'Content-Length': size });
+      }
+      try {
+        await sendBlobRange(reader, res, range?.start ?? 0, range?.end ?? size - 1, this.buffers);
+      } catch (e) {
+        this.o.log.error({ err: e, digest: digest.value }, 'reading a blob failed mid-response');
+        res.destroy();
+      }
+    } finally {
+      await reader.close();
     }
-    const stream = await this.o.driver.read(digest, range);
-    if (range) {
-      res.writeHead(206, { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${st.size}` });
-    } else {
-      res.writeHead(200, { ...headers, 'Content-Length': st.size });
-    }
-    await pipeline(stream, res).catch(() => {
-      res.destroy();
-    });
   }
 
   private uploadHeaders(name: string, id: string, size: number): Record<string, string | number> {

@@ -78,11 +78,39 @@ export function runDriverContract(name: string, make: () => Promise<DriverFixtur
       },
     },
     {
+      name: 'open reads a committed blob at any position into the caller\'s buffer; absent blobs open to undefined',
+      async run(d) {
+        assert.equal(await d.open(digestOf(Buffer.from('absent'))), undefined);
+        const bytes = Buffer.from('0123456789abcdefghij');
+        const dg = await pushBlob(d, bytes);
+        const r = await d.open(dg);
+        assert.ok(r);
+        try {
+          assert.equal(r.size, 20);
+          const buf = Buffer.alloc(8, 0x2e);
+          assert.equal(await r.read(buf, 0, 8, 0), 8);
+          assert.equal(buf.toString(), '01234567');
+          assert.equal(await r.read(buf, 2, 4, 16), 4);
+          assert.equal(buf.toString(), '01ghij67');
+          assert.equal(await r.read(buf, 0, 8, 18), 2, 'a read past the end returns what is left');
+          assert.equal(buf.subarray(0, 2).toString(), 'ij');
+          assert.equal(await r.read(buf, 0, 8, 20), 0, 'a read at the end returns 0');
+        } finally {
+          await r.close();
+          await r.close();
+        }
+      },
+    },
+    {
       name: 'a zero-byte blob commits and reads back empty',
       async run(d) {
         const dg = await pushBlob(d, Buffer.alloc(0));
         assert.deepEqual(await d.stat(dg), { size: 0 });
         assert.equal((await collect(await d.read(dg))).length, 0);
+        const r = await d.open(dg);
+        assert.equal(r?.size, 0);
+        assert.equal(await r?.read(Buffer.alloc(4), 0, 4, 0), 0);
+        await r?.close();
       },
     },
     {

@@ -14,12 +14,12 @@
 // bench host), the largest single cost of a small push. The CNCF distribution registry's filesystem
 // driver does not fsync either. Leftovers under uploads/ are invisible and expire.
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../names.js';
-import { StorageError, checkUploadId, type BlobDriver, type ByteRange } from './types.js';
+import { StorageError, checkUploadId, type BlobDriver, type BlobReader, type ByteRange } from './types.js';
 
 /** Stream buffer size for blob reads and writes: large buffers mean fewer syscalls per layer. */
 const HWM = 1 << 20;
@@ -65,6 +65,30 @@ export class FilesystemDriver implements BlobDriver {
       throw e;
     });
     return fh.createReadStream({ highWaterMark: HWM, start: range?.start, end: range?.end });
+  }
+
+  /** {@inheritDoc BlobDriver.open} */
+  async open(digest: Digest): Promise<BlobReader | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.blobPath(digest), 'r');
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    let closed: Promise<void> | undefined;
+    return {
+      size,
+      read: async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead,
+      close: () => (closed ??= fh.close()),
+    };
   }
 
   /** {@inheritDoc BlobDriver.delete} */

@@ -2,7 +2,7 @@
 // Chunks are kept as they arrive (no concatenation), so appends stay O(chunk).
 import { Readable } from 'node:stream';
 import type { Digest } from '../names.js';
-import { StorageError, checkUploadId, type BlobDriver, type ByteRange } from './types.js';
+import { StorageError, checkUploadId, type BlobDriver, type BlobReader, type ByteRange } from './types.js';
 
 interface Chunks {
   parts: Buffer[];
@@ -37,6 +37,22 @@ export class MemoryDriver implements BlobDriver {
     const b = this.blobs.get(digest.value);
     if (!b) throw new StorageError('NotFound', 'blob unknown');
     return Readable.from(range ? slice(b, range.start, range.end) : [...b.parts], { objectMode: false });
+  }
+
+  /** {@inheritDoc BlobDriver.open} */
+  async open(digest: Digest): Promise<BlobReader | undefined> {
+    const b = this.blobs.get(digest.value);
+    if (!b) return undefined;
+    return {
+      size: b.size,
+      async read(buf, offset, length, position) {
+        if (length <= 0 || position >= b.size) return 0;
+        let n = 0;
+        for (const part of slice(b, position, Math.min(b.size, position + length) - 1)) n += part.copy(buf, offset + n);
+        return n;
+      },
+      async close() {},
+    };
   }
 
   /** {@inheritDoc BlobDriver.delete} */

@@ -19,6 +19,20 @@ export interface ByteRange {
 }
 
 /**
+ * A committed blob opened for positional reads. The caller reads into buffers of its own (so a
+ * server can reuse a few buffers for every response instead of allocating one per chunk) and
+ * must close it.
+ */
+export interface BlobReader {
+  /** Size of the blob as opened. */
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into `buf` at `offset`; resolves the count (0 at the end). */
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /** Releases the blob (a file handle for disk drivers). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
  * Stores content-addressed blobs and the bytes of uploads in progress.
  *
  * Invariants every implementation keeps (checked by the one contract suite, driver-contract.ts):
@@ -33,6 +47,11 @@ export interface BlobDriver {
   stat(digest: Digest): Promise<{ size: number } | undefined>;
   /** Streams a committed blob, whole or an inclusive range. Rejects StorageError('NotFound'). */
   read(digest: Digest, range?: ByteRange): Promise<Readable>;
+  /**
+   * Opens a committed blob for positional reads (the blob GET path), or undefined when absent.
+   * The size is the blob's as opened, so no separate stat is needed.
+   */
+  open(digest: Digest): Promise<BlobReader | undefined>;
   /** Removes a committed blob; false when it was absent. */
   delete(digest: Digest): Promise<boolean>;
   /** Creates an empty upload. Rejects StorageError('Conflict') when `id` exists. */
