@@ -72,12 +72,23 @@ export function allocatable(node: Node): ResourceList {
   return toList(node.status?.allocatable ?? node.status?.capacity);
 }
 
+// Scheduler caches hold immutable pod objects (an update replaces the object), so a pod's
+// requests are parsed once per object rather than once per node per plugin per decision.
+const requestCache = [new WeakMap<Pod, ResourceList>(), new WeakMap<Pod, ResourceList>()];
+
+function cachedRequests(pod: Pod, nonZero: boolean): ResourceList {
+  const cache = requestCache[nonZero ? 1 : 0];
+  let r = cache.get(pod);
+  if (!r) cache.set(pod, (r = podRequests(pod, nonZero)));
+  return r;
+}
+
 /** Sum of the requests of the given pods (terminal pods excluded, as the scheduler cache does). */
 export function requestedOn(pods: Pod[], nonZero = false): ResourceList {
   const out: ResourceList = {};
   for (const p of pods) {
     if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
-    addInto(out, podRequests(p, nonZero));
+    addInto(out, cachedRequests(p, nonZero));
   }
   return out;
 }

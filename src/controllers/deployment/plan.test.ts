@@ -95,6 +95,22 @@ test('computeHash: upstream SafeEncodeString alphabet, depends on template and c
   assert.ok(equalIgnoreHash(labelled, t), 'the hash label is ignored when comparing templates');
 });
 
+test('equalIgnoreHash: empty objects and arrays equal absent ones, as Semantic.DeepEqual sees zero values', () => {
+  const t = deployment().spec?.template;
+  const cases = [
+    { name: 'resources: {} as kubectl rollout undo sends it', mutate: (x: any) => { x.spec.containers[0].resources = {}; }, equal: true },
+    { name: 'creationTimestamp: null', mutate: (x: any) => { x.metadata.creationTimestamp = null; }, equal: true },
+    { name: 'empty env list', mutate: (x: any) => { x.spec.containers[0].env = []; }, equal: true },
+    { name: 'a different image', mutate: (x: any) => { x.spec.containers[0].image = 'nginx:1.27'; }, equal: false },
+    { name: 'a resource limit', mutate: (x: any) => { x.spec.containers[0].resources = { limits: { cpu: '1' } }; }, equal: false },
+  ];
+  for (const c of cases) {
+    const other = structuredClone(t) as any;
+    c.mutate(other);
+    assert.equal(equalIgnoreHash(other, t), c.equal, c.name);
+  }
+});
+
 test('new Deployment: creates <deploy>-<hash> with all replicas, then reports success', () => {
   const w = new World(deployment());
   const first = w.sync();

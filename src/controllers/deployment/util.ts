@@ -104,9 +104,31 @@ function templateIgnoringHash(t: PodTemplateSpec | undefined): unknown {
   return copy;
 }
 
-/** deploymentutil.EqualIgnoreHash: templates equal once the hash label is removed. */
+/**
+ * Drops null members, empty objects and empty arrays, recursively. apimachinery's
+ * Semantic.DeepEqual treats nil and empty slices and maps as equal, and a zero-valued struct
+ * field (`resources: {}`, which kubectl's rollout undo sends back) serializes to an empty object
+ * that Go cannot tell from an absent one.
+ */
+function semantic(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map(semantic);
+    return out.length ? out : undefined;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const n = semantic(x);
+      if (n !== undefined && n !== null) out[k] = n;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v;
+}
+
+/** deploymentutil.EqualIgnoreHash: templates semantically equal once the hash label is removed. */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  return canonicalJson(templateIgnoringHash(a)) === canonicalJson(templateIgnoringHash(b));
+  return canonicalJson(semantic(templateIgnoringHash(a))) === canonicalJson(semantic(templateIgnoringHash(b)));
 }
 
 /**
