@@ -1,15 +1,14 @@
-// `berth server`: the control plane alone (API server + datastore). Opens the datastore, starts the
-// API server (which writes DIR/kubeconfig, DIR/tls/ca.crt and DIR/node-token), prints where the
-// kubeconfig is, and stops cleanly on SIGINT/SIGTERM.
+// `berth server`: the control plane alone: datastore, API server (which writes DIR/kubeconfig,
+// DIR/tls/ca.crt and DIR/node-token), controllers and scheduler. Prints where the kubeconfig is
+// and stops cleanly on SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CliError } from './errors.js';
 import { createLogger } from '../common/log.js';
-import { openStore } from '../storage/index.js';
-import type { Store } from '../storage/index.js';
-import { parseListen, startApiServer } from '../apiserver/index.js';
-import { defaultServerModules } from '../apiserver/modules.js';
+import { parseListen } from '../apiserver/index.js';
+import { controlPlaneComponents, type ControlPlane } from '../supervisor/control-plane.js';
+import { Supervisor, untilSignal } from '../supervisor/supervisor.js';
 
 interface ServerFlags {
   dataDir: string;
@@ -25,47 +24,31 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } catch (e) {
     throw new CliError(`${(e as Error).message}`);
   }
-  const datastore = flags.datastore ?? `sqlite://${join(dataDir, 'db', 'state.db')}`;
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new CliError(`cannot create data dir ${dataDir}: ${(e as Error).message}`);
   }
   const log = createLogger({ level: process.env.BERTH_LOG_LEVEL ?? 'info' });
-  let store: Store;
+  const state: ControlPlane = {};
+  // Progress lines go to the log: `berth server` prints only where to find it, as before.
+  const sup = new Supervisor(log, (line) => log.info(line));
   try {
-    store = await openStore(datastore, { log: log.child({ component: 'storage' }) });
+    await sup.start(controlPlaneComponents({ dataDir, listen: flags.listen, datastore: flags.datastore, log, state }));
   } catch (e) {
-    throw new CliError(`cannot open datastore: ${(e as Error).message.split('\n')[0]}`);
+    const msg = (e as Error).message.split('\n')[0].replace(/^datastore: /, 'cannot open datastore: ').replace(/^API server: /, '');
+    throw new CliError(msg);
   }
-  const modules = defaultServerModules();
-  let server;
-  try {
-    server = await startApiServer({ dataDir, listen: flags.listen, store, log, ...modules });
-  } catch (e) {
-    await store.close().catch(() => undefined);
-    throw new CliError(`${(e as Error).message.split('\n')[0]}`);
-  }
+  const server = state.api!;
   process.stdout.write(`berth server: API server at ${server.url}\nberth server: kubeconfig at ${server.kubeconfigPath}\n`);
-  await new Promise<void>((done) => {
-    let stopping = false;
-    const stop = (sig: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal: sig }, 'stopping');
-      void server.close()
-        .then(() => store.close())
-        .catch((e) => log.error({ err: (e as Error).message }, 'stop failed'))
-        .finally(() => done());
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const sig = await untilSignal();
+  log.info({ signal: sig }, 'stopping');
+  await sup.stop();
 }
 
 /** Registers `berth server` and its flags (DESIGN.md fixed contracts) on the program. */
 export function registerServer(program: Command): void {
-  program.command('server').description('run the control plane only (API server and datastore); no nodes, no root needed')
+  program.command('server').description('run the control plane only (datastore, API server, controllers, scheduler); no nodes, no root needed')
     .option('--data-dir <dir>', 'data directory', '/var/lib/berth')
     .option('--listen <host:port>', 'API server address', '127.0.0.1:6443')
     .option('--datastore <url>', 'sqlite:///ABSOLUTE/PATH (default DIR/db/state.db) or etcd://HOST:PORT[,HOST:PORT...]')

@@ -77,7 +77,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitExit(child: ChildProcess): Promise<void> {
+export function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => child.once('exit', () => res()));
 }
@@ -147,12 +147,14 @@ export function firstErrorLine(output: string): string {
   return lines.find((l) => /^(berth:|error|\w*Error\b|Error \[|fatal|panic)/i.test(l)) ?? lines[lines.length - 1] ?? '(no output)';
 }
 
-interface Spawned {
+/** A child process with its output collected. */
+export interface Spawned {
   child: ChildProcess;
   out: string[];
 }
 
-function spawnLogged(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Spawned {
+/** Spawns a child collecting stdout and stderr (bounded). */
+export function spawnLogged(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Spawned {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const keep = (b: Buffer) => {
@@ -166,7 +168,7 @@ function spawnLogged(cmd: string, args: string[], opts: { cwd?: string; env?: No
 }
 
 /** Kills a child that did not come up (SIGKILL by PID, then waits for the exit). */
-async function killFailedStart(p: Spawned): Promise<void> {
+export async function killFailedStart(p: Spawned): Promise<void> {
   if (p.child.pid && p.child.exitCode === null) {
     p.child.kill('SIGKILL');
     await waitExit(p.child);
@@ -174,13 +176,13 @@ async function killFailedStart(p: Spawned): Promise<void> {
 }
 
 /** The process part of a RegistryProcess, shared by berth's registry and the distribution peer. */
-type ProcessControls = Pick<RegistryProcess, 'pid' | 'output' | 'kill9' | 'restart' | 'stop'>;
+export type ProcessControls = Pick<RegistryProcess, 'pid' | 'output' | 'kill9' | 'restart' | 'stop'>;
 
 /**
  * pid/output/kill9/restart/stop for a registry child: `current()` is the child `launch()` spawned
  * last, and stop() removes `dir` once the child has exited.
  */
-function processControls(dir: string, current: () => Spawned | undefined, launch: () => Promise<void>): ProcessControls {
+export function processControls(dir: string, current: () => Spawned | undefined, launch: () => Promise<void>): ProcessControls {
   let stopped = false;
   const running = (p: Spawned | undefined): p is Spawned => !!p && p.child.exitCode === null && p.child.signalCode === null;
   return {
