@@ -102,8 +102,10 @@ describe('issue 4 walkthrough on berth up', { skip, timeout: 20 * 60_000 }, () =
     await pushLayout(images.nginx.ociRef, `${up.registryHost}/library/nginx:latest`, { credentials: admin, tls: { caFile: up.caFile } });
     await pushLayout(images.nginx.ociRef, `${up.registryHost}/library/nginx:1.14`, { credentials: admin, tls: { caFile: up.caFile } });
     await pushLayout(images.busybox.ociRef, `${up.registryHost}/library/busybox:latest`, { credentials: admin, tls: { caFile: up.caFile } });
-    // hub.test.com: library is private and holds library/nginx:v1.
-    await pushLayout(images.nginx.ociRef, `${hub.host}/library/nginx:v1`, { credentials: { username: 'admin', password: hub.adminPassword }, tls: { caFile: hub.caFile! } });
+    // hub.test.com: library is private and holds library/nginx:v1, as a Docker schema2 manifest:
+    // its digest differs from the OCI one the built-in registry serves, so containerd must GET
+    // it (a manifest already in its content store would only be HEADed, which Harbor does not count).
+    await pushLayout(images.nginx.ociRef, `${hub.host}/library/nginx:v1`, { credentials: { username: 'admin', password: hub.adminPassword }, tls: { caFile: hub.caFile! }, format: 'v2s2' });
     const r = await hub.api('PUT', '/projects/library', { metadata: { public: 'false' } });
     assert.equal(r.status, 200, r.text);
   });

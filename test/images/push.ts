@@ -109,6 +109,8 @@ export interface PushOptions {
   credentials?: { username: string; password: string };
   tls: RegistryTls;
   signal?: AbortSignal;
+  /** Manifest format to push (skopeo --format); default: the layout's own (OCI). */
+  format?: 'oci' | 'v2s2';
 }
 
 /** skopeo's TLS flags for one side of a copy (`prefix` is 'src-', 'dest-' or ''). */
@@ -125,7 +127,7 @@ export async function pushLayout(ociRef: string, dest: string, opts: PushOptions
   try {
     const host = dest.split('/')[0];
     const authFile = opts.authFile ?? (opts.credentials ? sb.authFile(`push-${Date.now()}`, [{ host, ...opts.credentials }]) : undefined);
-    const args = ['copy', '--retry-times', '0', ...tlsFlags(sb, opts.tls, 'dest-'), ...(authFile ? ['--dest-authfile', authFile] : ['--dest-no-creds']), ociRef, `docker://${dest}`];
+    const args = ['copy', '--retry-times', '0', ...(opts.format ? ['--format', opts.format] : []), ...tlsFlags(sb, opts.tls, 'dest-'), ...(authFile ? ['--dest-authfile', authFile] : ['--dest-no-creds']), ociRef, `docker://${dest}`];
     const r = await skopeo(sb, args, opts.signal);
     if (r.code !== 0) throw new Error(`skopeo copy ${ociRef} docker://${dest} exited ${r.code}: ${r.stderr.trim()}`);
   } finally {
