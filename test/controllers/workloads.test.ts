@@ -12,22 +12,9 @@ import { silentLogger } from '../../src/common/log.js';
 import { startSimulatedNode, type SimulatedNode } from '../../src/simnode/index.js';
 import { startBerthServer, type BerthServer } from '../helpers/berth-server.js';
 import { describeEvents, kubectl, kubectlMissing, type KubectlTarget } from '../helpers/kubectl.js';
+import { poll } from '../helpers/poll.js';
 
-/** Polls `fn` until it returns a value other than undefined, or fails after `ms`. */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> => poll(what, fn, ms, 150);
 
 function deployment(name: string, replicas: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({

@@ -70,7 +70,8 @@ async function deletePod(name: string, ns = 'default'): Promise<void> {
 }
 
 function podSpec(name: string, container: Record<string, unknown>, extra: Record<string, unknown> = {}, ns = 'default'): unknown {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name, ...container }], ...extra } };
+  // A short grace period: busybox's `sleep` as PID 1 ignores SIGTERM, and every step deletes its pods.
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { terminationGracePeriodSeconds: 2, containers: [{ name, ...container }], ...extra } };
 }
 
 function httpHead(ip: string, port = 80): Promise<{ status: number; server: string }> {

@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLeaf, loadOrCreateCA } from '../../src/common/ca.js';
+import { poll, PollAbort } from './poll.js';
+
+export { PollAbort };
 import type { ClientSandbox } from '../images/push.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,32 +80,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Resolves once the child has exited. */
 export function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => child.once('exit', () => res()));
 }
 
-/** Thrown by a pollUntil check to stop polling at once (the awaited state can no longer come). */
-export class PollAbort extends Error {}
-
 /**
  * Polls `check` until it returns a value, or throws after `ms` with `what` and the last error;
  * a PollAbort from `check` ends the wait at once.
  */
-export async function pollUntil<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      if (e instanceof PollAbort) throw e;
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`);
+export function pollUntil<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  return poll(what, check, ms);
 }
 
 function doRequest(base: URL, ca: string | undefined, method: string, path: string, opts: { body?: unknown; auth?: ApiAuth; headers?: Record<string, string> }): Promise<ApiResponse> {

@@ -18,6 +18,7 @@ import { ContainerdProcess, preflight, writeContainerdConfig } from '../../src/k
 import { runtimeContract } from '../../src/kubelet/runtime/contract.js';
 import { CriRuntime, type PodSandboxConfig } from '../../src/kubelet/runtime/index.js';
 import { buildTestImages, defaultImagesDir } from '../images/build.js';
+import { poll } from '../helpers/poll.js';
 
 const BRIDGE = 'berthtest0';
 const SUBNET = '10.42.250.0/24';
@@ -25,20 +26,7 @@ const SUBNET_PREFIX = '10.42.250.';
 const BUSYBOX = 'docker.io/library/busybox:1';
 const PAUSE = 'docker.io/library/pause:3.10';
 
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const pollUntil = <T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> => poll(what, fn, ms);
 
 function httpGet(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

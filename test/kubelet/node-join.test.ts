@@ -19,6 +19,9 @@ import { silentLogger } from '../../src/common/log.js';
 import { joinCluster, JoinError, pkiDir } from '../../src/kubelet/join/index.js';
 import { startNodeAgent, type NodeAgent } from '../../src/kubelet/node/index.js';
 import { FakeRuntime, type RuntimeCondition } from '../../src/kubelet/runtime/index.js';
+import { poll } from '../helpers/poll.js';
+
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> => poll(what, fn, ms);
 
 /** A FakeRuntime whose CRI Status answer the test sets. */
 class SwitchableRuntime extends FakeRuntime {
@@ -58,21 +61,6 @@ function raw(url: string, method: string, path: string, opts: { ca?: string; hea
   });
 }
 
-/** Polls `fn` until it returns a value that is not undefined, or fails with the last reason. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 const FAST = { statusUpdateIntervalMs: 200, leaseRenewIntervalMs: 200 };
 

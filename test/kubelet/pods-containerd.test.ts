@@ -29,6 +29,7 @@ import { createVolumeManager } from '../../src/kubelet/volumes/index.js';
 import { CriRuntime } from '../../src/kubelet/runtime/index.js';
 import { MemoryStore } from '../../src/storage/index.js';
 import { buildTestImages, defaultImagesDir } from '../images/build.js';
+import { poll } from '../helpers/poll.js';
 
 const BRIDGE = 'bertht1';
 const SUBNET = '10.42.241.0/24';
@@ -38,20 +39,7 @@ const NODE_IP = '127.0.1.1';
 let skew = 0;
 const now = (): number => Date.now() + skew;
 
-async function poll<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitUntil = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> => poll(what, fn, ms);
 
 function httpHead(host: string, port: number): Promise<{ status: number; server: string }> {
   return new Promise((resolve, reject) => {
@@ -98,7 +86,7 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
       execFileSync('ctr', ['--address', paths.socket, '-n', 'k8s.io', 'images', 'import', '--base-name', `docker.io/library/${name}`, tar], { stdio: 'pipe' });
     }
     rt = new CriRuntime({ socketPath: paths.socket });
-    for (const ref of ['docker.io/library/busybox:1', 'docker.io/library/nginx:1']) await poll(`CRI to see ${ref}`, () => rt!.imageStatus(ref));
+    for (const ref of ['docker.io/library/busybox:1', 'docker.io/library/nginx:1']) await waitUntil(`CRI to see ${ref}`, () => rt!.imageStatus(ref));
 
     server = await startApiServer({ dataDir: join(dir, 'api'), listen: '127.0.0.1:0', store, log: silentLogger, ...defaultServerModules() });
     client = createClient(loadKubeconfig(server.kubeconfigPath));
@@ -139,7 +127,7 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
     } } as ApiObject) as Pod;
 
     // The first exit restarts at once; the second one backs off.
-    const looping = await poll('echo to be in CrashLoopBackOff', async () => {
+    const looping = await waitUntil('echo to be in CrashLoopBackOff', async () => {
       const s = (await getPod('echo')).status?.containerStatuses?.[0];
       return s?.state?.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
     });
@@ -158,11 +146,11 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
 
     // Past the 10 s back-off (moved by the injected clock) it restarts: RESTARTS grows.
     skew += 11_000;
-    await poll('restartCount 2', async () => (await getPod('echo')).status?.containerStatuses?.[0]?.restartCount === 2);
+    await waitUntil('restartCount 2', async () => (await getPod('echo')).status?.containerStatuses?.[0]?.restartCount === 2);
     // Container GC keeps the newest instance and the previous one (kubectl logs --previous).
-    await poll('the oldest attempt and its log to be collected', async () => !existsSync(join(podLogs, 'echo', '0.log')));
+    await waitUntil('the oldest attempt and its log to be collected', async () => !existsSync(join(podLogs, 'echo', '0.log')));
     assert.match(readFileSync(join(podLogs, 'echo', '1.log'), 'utf8'), /stdout F SUCCESS/);
-    const events = await poll('the BackOff and Pulled events', async () => {
+    const events = await waitUntil('the BackOff and Pulled events', async () => {
       const ev = (await c.list(RESOURCES.events, 'default')).items.filter((e) => e.involvedObject?.uid === crash.metadata!.uid);
       return ev.some((e) => e.reason === 'BackOff') && ev.some((e) => e.reason === 'Pulled') ? ev : undefined;
     });
@@ -171,14 +159,14 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
     assert.equal(backOff?.involvedObject?.fieldPath, 'spec.containers{echo}');
     assert.equal(events.find((e) => e.reason === 'Pulled')?.message, 'Container image "busybox:1" already present on machine');
 
-    const running = await poll('web to be Running and Ready', async () => {
+    const running = await waitUntil('web to be Running and Ready', async () => {
       const p = await getPod('web');
       return p.status?.phase === 'Running' && p.status.conditions?.find((x) => x.type === 'Ready')?.status === 'True' ? p : undefined;
     });
     const ip = running.status!.podIP!;
     assert.ok(ip.startsWith('10.42.241.'), `pod IP ${ip} is in ${SUBNET}`);
     assert.equal(web.metadata!.uid, running.metadata!.uid);
-    const head = await poll('nginx to answer on the pod IP', () => httpHead(ip, 80));
+    const head = await waitUntil('nginx to answer on the pod IP', () => httpHead(ip, 80));
     assert.equal(head.status, 200);
     assert.match(head.server, /^nginx/);
 
@@ -188,7 +176,7 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
     kubelet = await startKubelet(kubeletOptions);
     const webUid = web.metadata!.uid!;
     const seen = syncsOf.get(webUid) ?? 0;
-    await poll('three syncs of web by the new kubelet', async () => (syncsOf.get(webUid) ?? 0) >= seen + 3);
+    await waitUntil('three syncs of web by the new kubelet', async () => (syncsOf.get(webUid) ?? 0) >= seen + 3);
     const afterRestart = (await getPod('web')).status!.containerStatuses![0]!;
     assert.equal(afterRestart.containerID, beforeRestart.containerID);
     assert.equal(afterRestart.restartCount, 0);
@@ -198,7 +186,7 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
     // Graceful deletion: nginx stops on its stop signal within the grace period, then the pod,
     // its containers and its sandbox are gone.
     await c.delete(RESOURCES.pods, 'default', 'web', { gracePeriodSeconds: 5 });
-    await poll('web to be deleted', async () => {
+    await waitUntil('web to be deleted', async () => {
       try {
         await getPod('web');
         return false;

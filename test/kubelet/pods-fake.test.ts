@@ -21,6 +21,7 @@ import { startKubelet, type Kubelet } from '../../src/kubelet/kubelet.js';
 import { Labels, type PodConfigBuilder, type VolumeManager } from '../../src/kubelet/pods/index.js';
 import { FakeRuntime, RuntimeError } from '../../src/kubelet/runtime/index.js';
 import { startBerthServer, type BerthServer } from '../helpers/berth-server.js';
+import { poll } from '../helpers/poll.js';
 
 const NODE = 'node01';
 const NODE_IP = '127.0.1.1';
@@ -29,20 +30,7 @@ const NODE_IP = '127.0.1.1';
 let skew = 0;
 const now = (): number => Date.now() + skew;
 
-async function poll<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitUntil = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => poll(what, fn, ms);
 
 /** The smallest PodConfigBuilder the fake runtime needs (P2's builder does the real work). */
 const podConfig = (rootDir: string): PodConfigBuilder => ({
@@ -105,7 +93,7 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
 
   it('runs a pod bound to the node: Running, Ready, IPs, IDs and the container events', async () => {
     const pod = await createPod('web', { containers: [{ name: 'web', image: 'nginx' }] });
-    const p = await poll('web to be Running and Ready', async () => {
+    const p = await waitUntil('web to be Running and Ready', async () => {
       const x = await getPod('web');
       return x.status?.phase === 'Running' && x.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? x : undefined;
     });
@@ -121,7 +109,7 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     assert.match(cs.imageID, /^nginx@sha256:[0-9a-f]{64}$/);
     assert.equal(cs.restartCount, 0);
     assert.ok(cs.state?.running?.startedAt);
-    const events = await poll('the four container events', async () => {
+    const events = await waitUntil('the four container events', async () => {
       const ev = await containerEvents(pod, 'web');
       return ev.length >= 4 ? ev : undefined;
     });
@@ -137,13 +125,13 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
   it('a crash-looping container restarts at once, then shows CrashLoopBackOff with a growing BackOff count, then restarts after the back-off', async () => {
     const pod = await createPod('crash', {});
     const uid = pod.metadata!.uid!;
-    const first = await poll('crash to run', async () => (await running(uid))[0]);
+    const first = await waitUntil('crash to run', async () => (await running(uid))[0]);
     rt.exitContainer(first.id, 0);
     // The first exit restarts immediately (back-off starts with the second), restartCount 1.
-    const second = await poll('the immediate restart', async () => (await running(uid)).find((c) => c.metadata.attempt === 1));
-    await poll('restartCount 1 reported', async () => (await getPod('crash')).status?.containerStatuses?.[0]?.restartCount === 1);
+    const second = await waitUntil('the immediate restart', async () => (await running(uid)).find((c) => c.metadata.attempt === 1));
+    await waitUntil('restartCount 1 reported', async () => (await getPod('crash')).status?.containerStatuses?.[0]?.restartCount === 1);
     rt.exitContainer(second.id, 0);
-    const waiting = await poll('CrashLoopBackOff', async () => {
+    const waiting = await waitUntil('CrashLoopBackOff', async () => {
       const cs = (await getPod('crash')).status?.containerStatuses?.[0];
       return cs?.state?.waiting?.reason === 'CrashLoopBackOff' ? cs : undefined;
     });
@@ -152,7 +140,7 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     assert.equal(waiting.lastState?.terminated?.exitCode, 0);
     assert.equal(waiting.restartCount, 1);
     assert.equal((await getPod('crash')).status?.phase, 'Running');
-    const backOff = await poll('the BackOff event to repeat', async () => {
+    const backOff = await waitUntil('the BackOff event to repeat', async () => {
       const e = (await containerEvents(pod, 'crash')).find((x) => x.reason === 'BackOff');
       return e && e.count >= 2 ? e : undefined;
     });
@@ -160,14 +148,14 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     assert.equal(backOff.message, `Back-off restarting failed container crash in pod crash_default(${uid})`);
     assert.equal((await running(uid)).length, 0, 'no restart inside the back-off window');
     skew += 11_000;
-    await poll('the restart after the back-off', async () => (await running(uid)).find((c) => c.metadata.attempt === 2));
-    const cs = await poll('restartCount 2, running', async () => {
+    await waitUntil('the restart after the back-off', async () => (await running(uid)).find((c) => c.metadata.attempt === 2));
+    const cs = await waitUntil('restartCount 2, running', async () => {
       const x = (await getPod('crash')).status?.containerStatuses?.[0];
       return x?.restartCount === 2 && x.state?.running ? x : undefined;
     });
     assert.equal(cs.lastState?.terminated?.reason, 'Completed');
     // Events are written asynchronously: wait for the third Created to fold into the first Event.
-    const created = await poll('one Created event counted three times', async () => {
+    const created = await waitUntil('one Created event counted three times', async () => {
       const all = (await containerEvents(pod, 'crash')).filter((x) => x.reason === 'Created');
       return all.length === 1 && all[0]!.count === 3 ? all[0] : undefined;
     });
@@ -178,13 +166,13 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     const notFound = 'failed to pull and unpack image "docker.io/library/nginx:nope": failed to resolve reference "docker.io/library/nginx:nope": docker.io/library/nginx:nope: not found';
     rt.pullHook = (image) => (image === 'nginx:nope' ? new RuntimeError('NotFound', notFound) : undefined);
     const pod = await createPod('nope', { containers: [{ name: 'nope', image: 'nginx:nope' }], imagePullSecrets: [{ name: 'absent-secret' }] });
-    const waiting = await poll('ImagePullBackOff', async () => {
+    const waiting = await waitUntil('ImagePullBackOff', async () => {
       const cs = (await getPod('nope')).status?.containerStatuses?.[0];
       return cs?.state?.waiting?.reason === 'ImagePullBackOff' ? cs : undefined;
     });
     assert.equal(waiting.state!.waiting!.message, `Back-off pulling image "nginx:nope": ErrImagePull: rpc error: code = NotFound desc = ${notFound}`);
     assert.equal((await getPod('nope')).status?.phase, 'Pending');
-    const events = await poll('the pull events', async () => {
+    const events = await waitUntil('the pull events', async () => {
       const ev = await containerEvents(pod, 'nope');
       return ev.some((e) => e.message === 'Error: ImagePullBackOff') ? ev : undefined;
     });
@@ -206,12 +194,12 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
 
   it('a config error: CreateContainerConfigError with the builder\'s message and the Failed event', async () => {
     const pod = await createPod('cfg', { containers: [{ name: 'cfg', image: 'busybox:1', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'nope', key: 'k' } } }] }] });
-    const cs = await poll('CreateContainerConfigError', async () => {
+    const cs = await waitUntil('CreateContainerConfigError', async () => {
       const x = (await getPod('cfg')).status?.containerStatuses?.[0];
       return x?.state?.waiting?.reason === 'CreateContainerConfigError' ? x : undefined;
     });
     assert.equal(cs.state!.waiting!.message, 'secret "nope" not found');
-    const failed = await poll('the Failed event', async () => (await containerEvents(pod, 'cfg')).find((e) => e.reason === 'Failed'));
+    const failed = await waitUntil('the Failed event', async () => (await containerEvents(pod, 'cfg')).find((e) => e.reason === 'Failed'));
     assert.equal(failed.message, 'Error: secret "nope" not found');
     assert.equal(failed.type, 'Warning');
     await client.delete(RESOURCES.pods, 'default', 'cfg', { gracePeriodSeconds: 0 });
@@ -225,9 +213,9 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     it(c.name, async () => {
       const pod = await createPod(c.pod, { restartPolicy: 'Never' });
       const uid = pod.metadata!.uid!;
-      const ctr = await poll(`${c.pod} to run`, async () => (await running(uid))[0]);
+      const ctr = await waitUntil(`${c.pod} to run`, async () => (await running(uid))[0]);
       rt.exitContainer(ctr.id, c.exitCode);
-      const p = await poll(`${c.pod} to end ${c.phase}`, async () => {
+      const p = await waitUntil(`${c.pod} to end ${c.phase}`, async () => {
         const x = await getPod(c.pod);
         return x.status?.phase === c.phase ? x : undefined;
       });
@@ -236,7 +224,7 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
       assert.equal(cs.state?.terminated?.exitCode, c.exitCode);
       assert.equal(cs.restartCount, 0);
       assert.equal(p.status!.conditions!.find((x) => x.type === 'Ready')?.reason, c.ready);
-      await poll('the sandbox to be stopped', async () => (await rt.listPodSandbox({ labelSelector: { [Labels.podUid]: uid } })).every((s) => s.state === 'SANDBOX_NOTREADY'));
+      await waitUntil('the sandbox to be stopped', async () => (await rt.listPodSandbox({ labelSelector: { [Labels.podUid]: uid } })).every((s) => s.state === 'SANDBOX_NOTREADY'));
       assert.equal(rt.callsOf('createContainer').filter((x) => (x.args[1] as { labels?: Record<string, string> }).labels?.[Labels.podUid] === uid).length, 1, 'never restarted');
     });
   }
@@ -249,7 +237,7 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     await mkdir(join(logDir, 'web'), { recursive: true });
     await writeFile(join(logDir, 'web', '0.log'), 'x\n');
     await client.delete(RESOURCES.pods, 'default', 'web', { gracePeriodSeconds: 7 });
-    await poll('web to be deleted', async () => {
+    await waitUntil('web to be deleted', async () => {
       try {
         await getPod('web');
         return false;
@@ -263,7 +251,7 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     assert.deepEqual(await rt.listPodSandbox({ labelSelector: { [Labels.podUid]: uid } }), []);
     assert.ok(tornDown.includes(uid), 'volumes torn down');
     assert.equal(existsSync(logDir), false, 'the pod log directory is removed');
-    const killing = await poll('the Killing event', async () => (await containerEvents(pod, 'web')).find((x) => x.reason === 'Killing'));
+    const killing = await waitUntil('the Killing event', async () => (await containerEvents(pod, 'web')).find((x) => x.reason === 'Killing'));
     assert.equal(killing.message, 'Stopping container web');
   });
 
@@ -273,18 +261,18 @@ describe('kubelet pod workers with FakeRuntime', { timeout: 180_000 }, () => {
     const before = (await running(uid))[0]!;
     const doomed = await createPod('doomed', {});
     const doomedUid = doomed.metadata!.uid!;
-    await poll('doomed to run', async () => (await running(doomedUid))[0]);
+    await waitUntil('doomed to run', async () => (await running(doomedUid))[0]);
     await kubelet!.stop();
     kubelet = undefined;
     await client.delete(RESOURCES.pods, 'default', 'doomed', { gracePeriodSeconds: 0 });
     const createsBefore = rt.callsOf('createContainer').length;
     kubelet = await start();
-    await poll('the orphaned pod\'s containers to be removed', async () =>
+    await waitUntil('the orphaned pod\'s containers to be removed', async () =>
       (await rt.listContainers({ labelSelector: { [Labels.podUid]: doomedUid } })).length === 0
       && (await rt.listPodSandbox({ labelSelector: { [Labels.podUid]: doomedUid } })).length === 0);
     // Several syncs of the adopted pod have run once its containers were listed by UID a few times.
     const listedBefore = rt.callsOf('listContainers').filter((x) => (x.args[0] as { labelSelector?: Record<string, string> }).labelSelector?.[Labels.podUid] === uid).length;
-    await poll('three syncs of the adopted pod', async () =>
+    await waitUntil('three syncs of the adopted pod', async () =>
       rt.callsOf('listContainers').filter((x) => (x.args[0] as { labelSelector?: Record<string, string> }).labelSelector?.[Labels.podUid] === uid).length >= listedBefore + 3);
     assert.equal(rt.callsOf('createContainer').length, createsBefore, 'nothing was created or restarted');
     assert.deepEqual((await running(uid)).map((c) => c.id), [before.id]);

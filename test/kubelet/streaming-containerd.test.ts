@@ -22,6 +22,7 @@ import { startKubeletServer, type KubeletServer } from '../../src/kubelet/server
 import { startBerthServer, type BerthServer } from '../helpers/berth-server.js';
 import { kubectl, kubectlMissing, kubectlStream } from '../helpers/kubectl.js';
 import { buildTestImages, defaultImagesDir, NGINX_INDEX } from '../images/build.js';
+import { poll } from '../helpers/poll.js';
 
 const BRIDGE = 'bertht4';
 const SUBNET = '10.42.244.0/24';
@@ -34,20 +35,7 @@ const POD = 'p4';
 const POD_UID = 'p4-uid-0001';
 const NODE = 'p4-node';
 
-async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const pollUntil = <T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> => poll(what, fn, ms, 100);
 
 function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
