@@ -15,6 +15,16 @@ import type { ImageManager } from './images/index.js';
 import { killOrphan, PodSyncer, PodWorkers, relist, StatusManager, type PodConfigBuilder, type VolumeManager } from './pods/index.js';
 import type { Runtime } from './runtime/types.js';
 
+/**
+ * Whether an update is one the kubelet acts on: spec, labels, annotations or deletion changed
+ * (upstream's pod config compares exactly these and takes status-only updates silently, so the
+ * kubelet's own status writes do not make every pod sync again).
+ */
+export function podChanged(old: Pod, cur: Pod): boolean {
+  const pick = (p: Pod): string => JSON.stringify([p.spec, p.metadata?.labels, p.metadata?.annotations, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds]);
+  return pick(old) !== pick(cur);
+}
+
 /** What the kubelet needs; the node agent (coordinator) builds these. */
 export interface KubeletOptions {
   nodeName: string;
@@ -90,7 +100,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     log,
     handlers: {
       onAdd: (p) => workers.update(p as Pod),
-      onUpdate: (_old, p) => workers.update(p as Pod),
+      onUpdate: (old, p) => (podChanged(old as Pod, p as Pod) ? workers.update(p as Pod) : workers.record(p as Pod)),
       onDelete: (p) => removeWorker(p as Pod),
     },
   });

@@ -34,6 +34,16 @@ export class PodWorkers {
     this.trigger(uid);
   }
 
+  /**
+   * Records the newest pod object without a sync: for updates the kubelet does not act on (its
+   * own status writes coming back through the informer), as upstream's pod config ignores them.
+   */
+  record(pod: Pod): void {
+    const w = pod.metadata?.uid ? this.workers.get(pod.metadata.uid) : undefined;
+    if (w) w.pod = pod;
+    else this.update(pod);
+  }
+
   /** Syncs the pod again (relist, resync). */
   trigger(uid: string): void {
     const w = this.workers.get(uid);
