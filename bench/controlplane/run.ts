@@ -7,19 +7,27 @@
 // See bench/README.md. Loopback only; the server is stopped by PID and its temp dirs removed.
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import { createClient, loadKubeconfig, RESOURCES, type ApiObject, type Client } from '../../src/client/index.js';
 import { silentLogger } from '../../src/common/log.js';
 import { startSimulatedNode, type SimulatedNode } from '../../src/simnode/index.js';
 import { startBerthServer } from '../../test/helpers/berth-server.js';
 
-const args = process.argv.slice(2);
-function flag(name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
+const { values } = parseArgs({
+  options: {
+    pods: { type: 'string', default: '1000' },
+    nodes: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '3' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write('usage: node --import tsx bench/controlplane/run.ts [--pods 1000] [--nodes 10] [--runs 3]\n');
+  process.exit(0);
 }
-const PODS = flag('pods', 1000);
-const NODES = flag('nodes', 10);
-const RUNS = flag('runs', 3);
+const PODS = Number(values.pods);
+const NODES = Number(values.nodes);
+const RUNS = Number(values.runs);
 /** Requests in flight for the raw floor: the scheduler's bind concurrency. */
 const FLOOR_CONCURRENCY = 32;
 
