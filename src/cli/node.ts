@@ -16,7 +16,7 @@ import { containerdPaths, preflight, type RegistriesConfig } from '../kubelet/co
 import { CriRuntime, type Image } from '../kubelet/runtime/index.js';
 import { builtinRegistryComponent, controlPlaneComponents, type ControlPlane } from '../supervisor/control-plane.js';
 import { downNode, nodeDirs } from '../supervisor/down.js';
-import { agentProcessComponent, nodeComponents } from '../supervisor/node.js';
+import { agentProcessComponent, nodeComponents, type NodeOptions } from '../supervisor/node.js';
 import { networkComponents, cleanupNetwork } from '../supervisor/network.js';
 import { Supervisor, untilSignal, type Component } from '../supervisor/supervisor.js';
 import { CliError } from './errors.js';
@@ -124,6 +124,7 @@ interface UpFlags {
   listen: string;
   registryListen: string;
   registryConfig?: string;
+  imagePullCredentialsVerificationPolicy: NodeOptions['imageVerification'];
 }
 
 async function runUp(flags: UpFlags): Promise<void> {
@@ -158,7 +159,7 @@ async function runUp(flags: UpFlags): Promise<void> {
   names.forEach((name, i) => {
     components.push(agentProcessComponent({
       berth, server: () => state.api!.url, tokenFile: join(dataDir, 'node-token'), nodeName: name, address: `127.0.1.${i + 1}`,
-      dataDir, registryConfig: regFile, log, progress,
+      dataDir, registryConfig: regFile, log, progress, imageVerification: flags.imagePullCredentialsVerificationPolicy,
     }));
   });
   components.push(...networkComponents({ client: () => state.client!, nodeIPs: names.map((_, i) => `127.0.1.${i + 1}`), log }));
@@ -189,6 +190,7 @@ interface AgentFlags {
   nodeIp?: string;
   dataDir: string;
   registryConfig?: string;
+  imagePullCredentialsVerificationPolicy: NodeOptions['imageVerification'];
 }
 
 /** The first non-internal IPv4 address of this machine. */
@@ -220,7 +222,10 @@ async function runAgent(flags: AgentFlags): Promise<void> {
   const address = flags.nodeIp ?? defaultNodeIp();
   const server = flags.server.replace(/\/$/, '');
   let joined: JoinResult | undefined;
-  const components = nodeComponents({ server, token, nodeName: name, dir: nodeDir, address, registries, log, onJoined: (j) => { joined = j; } });
+  const components = nodeComponents({
+    server, token, nodeName: name, dir: nodeDir, address, registries, log, onJoined: (j) => { joined = j; },
+    imageVerification: flags.imagePullCredentialsVerificationPolicy,
+  });
   let netClient: Client | undefined;
   if (flags.machineNetwork) {
     components.push(...networkComponents({ client: () => (netClient ??= createClient(joined!.clientConfig)), nodeIPs: [address], log }));
@@ -355,6 +360,13 @@ async function runRmi(image: string, flags: { dataDir: string; node?: string }):
   }
 }
 
+/** Who may use a cached private image; the kubelet setting of KEP-2535. */
+function verificationOption(): Option {
+  return new Option('--image-pull-credentials-verification-policy <policy>',
+    'who may use a cached private image: NeverVerifyPreloadedImages (only pods whose credentials were verified for it, or images pulled without credentials), AlwaysVerify, or NeverVerify (upstream 1.32: every pod)')
+    .choices(['NeverVerifyPreloadedImages', 'AlwaysVerify', 'NeverVerify']).default('NeverVerifyPreloadedImages');
+}
+
 /** Registers up, agent, down, images and rmi. */
 export function registerNodeCommands(program: Command): void {
   program.command('up').description('run the whole system on this machine: control plane, built-in registry, nodes, service proxy, cluster DNS')
@@ -363,6 +375,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--listen <host:port>', 'API server address', '127.0.0.1:6443')
     .option('--registry-listen <host:port>', 'built-in registry address', '127.0.0.1:5000')
     .option('--registry-config <file>', "registries.yaml (k3s's schema): mirrors and per-host auth/TLS")
+    .addOption(verificationOption())
     .action(async (flags: UpFlags) => {
       await runUp(flags);
       process.exit(0);
@@ -374,6 +387,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--node-ip <ip>', "the node's address (default: this machine's first non-loopback IPv4)")
     .option('--data-dir <dir>', 'data directory', DEFAULT_DIR)
     .option('--registry-config <file>', "registries.yaml (k3s's schema): mirrors and per-host auth/TLS")
+    .addOption(verificationOption())
     .addOption(new Option('--machine-network <bool>', 'run the service proxy and cluster DNS for this machine').default(true).argParser((v) => v !== 'false').hideHelp())
     .addOption(new Option('--exit-with-parent', 'stop when the parent process exits (berth up)').hideHelp())
     .action(async (flags: AgentFlags) => {

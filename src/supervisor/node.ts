@@ -45,10 +45,11 @@ export interface NodeOptions {
   /** Mirrors, TLS and credentials for containerd and the node keyring. */
   registries: RegistriesConfig;
   /**
-   * Who may use a cached private image: `NeverVerifyPreloadedImages` (berth's default, issue 4
-   * item 7) or `NeverVerify` (upstream 1.32).
+   * Who may use a cached private image (the kubelet's imagePullCredentialsVerificationPolicy,
+   * KEP-2535): `NeverVerifyPreloadedImages` (berth's default, issue 4 item 7), `AlwaysVerify`,
+   * or `NeverVerify` (upstream 1.32: any pod may use any cached image).
    */
-  imageVerification?: 'NeverVerify' | 'NeverVerifyPreloadedImages';
+  imageVerification?: 'NeverVerify' | 'NeverVerifyPreloadedImages' | 'AlwaysVerify';
   log: Logger;
   /** Called once the node has joined, with its credentials (for machine-wide parts). */
   onJoined?: (joined: JoinResult) => void;
@@ -153,6 +154,8 @@ export interface AgentProcessOptions {
   dataDir: string;
   /** A registries.yaml for the agent (the built-in registry merged in). */
   registryConfig: string;
+  /** Passed on as --image-pull-credentials-verification-policy. */
+  imageVerification?: NodeOptions['imageVerification'];
   log: Logger;
   /** Lines the agent prints, prefixed by the node name. */
   progress: (line: string) => void;
@@ -169,7 +172,8 @@ export function agentProcessComponent(opts: AgentProcessOptions): Component {
     name: `${opts.nodeName}`,
     async start() {
       const args = [...opts.berth.slice(1), 'agent', '--server', opts.server(), '--token-file', opts.tokenFile, '--node-name', opts.nodeName,
-        '--node-ip', opts.address, '--data-dir', opts.dataDir, '--registry-config', opts.registryConfig, '--machine-network=false', '--exit-with-parent'];
+        '--node-ip', opts.address, '--data-dir', opts.dataDir, '--registry-config', opts.registryConfig, '--machine-network=false', '--exit-with-parent',
+        ...(opts.imageVerification ? ['--image-pull-credentials-verification-policy', opts.imageVerification] : [])];
       const child = spawn(opts.berth[0], args, { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
       let out = '';
       const ready = new Promise<void>((resolve, reject) => {
