@@ -4,7 +4,7 @@
 // because they start real daemons (etcd, containerd, berth) that must not overlap.
 // Prints one closing line "tests: N passed, N failed, N skipped" over both runs.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, mkdtempSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 
@@ -52,6 +52,8 @@ run('unit', pick(find(join(root, 'src'))), Math.max(2, availableParallelism()));
 if (!onlyUnit) run('integration', pick(find(join(root, 'test'))), 1);
 
 console.log(`tests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
+// The TAP files were read for the counts above; nothing is left in /tmp.
+rmSync(out, { recursive: true, force: true });
 // CI installs every prerequisite, so a skipped test there is a defect, not a pass.
 if (process.env.CI === 'true' && totals.skipped > 0) {
   console.error(`CI: ${totals.skipped} test(s) skipped; every prerequisite must be installed`);
