@@ -7,12 +7,14 @@
 // Registry trust is per host in certs.d style: `<hostsDir>/<host:port>/hosts.toml` naming the
 // registry's CA, which `ctr images pull --hosts-dir` reads (and which containerd's CRI would read
 // through `registry.config_path`).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstErrorLine, pollUntil, PollAbort } from './registry.js';
 import { run, type RunResult } from '../images/push.js';
+import type { BuiltImage } from '../images/build.js';
+import { mountsUnder } from '../../src/supervisor/down.js';
 
 /** A running private containerd. */
 export interface Containerd {
@@ -77,11 +79,34 @@ export function renderContainerdConfig(dir: string): string {
   ].join('\n');
 }
 
-/** Mount points under `dir` (deepest first), read from /proc/self/mountinfo. */
-export function mountsUnder(dir: string): string[] {
-  const text = readFileSync('/proc/self/mountinfo', 'utf8');
-  const points = text.split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p && (p === dir || p.startsWith(`${dir}/`)));
-  return points.sort((a, b) => b.length - a.length);
+/** Mount points at or under `dir`, deepest first (berth down's own reading of mountinfo). */
+export { mountsUnder };
+
+/** Whether a network interface of that name exists. */
+export function linkExists(name: string): boolean {
+  return spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
+}
+
+/** iptables rules (nat and filter) that mention `prefix` (a test subnet) or `bridge`. */
+export function iptablesRulesFor(prefix: string, bridge: string): string[] {
+  const out: string[] = [];
+  for (const table of ['nat', 'filter']) {
+    const r = spawnSync('iptables-save', ['-t', table], { encoding: 'utf8' });
+    out.push(...(r.stdout ?? '').split('\n').filter((l) => l.includes(prefix) || l.includes(bridge)));
+  }
+  return out;
+}
+
+/**
+ * Imports test image layouts into containerd's `k8s.io` namespace (where its CRI looks) as
+ * `docker.io/library/<name>:<tag>`, through tars written under `workDir`.
+ */
+export function importImages(socket: string, workDir: string, images: BuiltImage[]): void {
+  for (const img of images) {
+    const tar = join(workDir, `${img.name}.tar`);
+    execFileSync('tar', ['-C', img.dir, '-cf', tar, 'oci-layout', 'index.json', 'blobs']);
+    execFileSync('ctr', ['--address', socket, '-n', 'k8s.io', 'images', 'import', '--base-name', `docker.io/library/${img.name}`, tar], { stdio: 'pipe' });
+  }
 }
 
 function waitExit(child: ChildProcess): Promise<void> {

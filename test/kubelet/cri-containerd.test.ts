@@ -8,7 +8,7 @@
 // Root only. Network: loopback and the pod address inside the bridge this test creates
 // (berthtest0, 10.42.250.0/24, which `berth up` never uses).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { runtimeContract } from '../../src/kubelet/runtime/contract.js';
 import { CriRuntime, type PodSandboxConfig } from '../../src/kubelet/runtime/index.js';
 import { buildTestImages, defaultImagesDir } from '../images/build.js';
 import { poll } from '../helpers/poll.js';
+import { iptablesRulesFor, importImages, linkExists, mountsUnder } from '../helpers/containerd.js';
 
 const BRIDGE = 'berthtest0';
 const SUBNET = '10.42.250.0/24';
@@ -41,17 +42,6 @@ function httpGet(host: string, port: number, path: string): Promise<{ status: nu
   });
 }
 
-const linkExists = (name: string): boolean => spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
-const mountsUnder = (dir: string): string[] =>
-  readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir));
-const iptablesRulesFor = (prefix: string): string[] => {
-  const out: string[] = [];
-  for (const table of ['nat', 'filter']) {
-    const r = spawnSync('iptables-save', ['-t', table], { encoding: 'utf8' });
-    out.push(...(r.stdout ?? '').split('\n').filter((l) => l.includes(prefix) || l.includes(BRIDGE)));
-  }
-  return out;
-};
 const processesUsing = (dir: string): number[] =>
   readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
@@ -81,12 +71,7 @@ test('containerd over CRI runs a sandbox and busybox containers with runc and CN
   try {
     await cd.start();
     assert.ok(cd.pid, 'containerd runs');
-    for (const name of ['busybox', 'pause'] as const) {
-      const img = images[name]!;
-      const tar = join(dir, `${name}.tar`);
-      execFileSync('tar', ['-C', img.dir, '-cf', tar, 'oci-layout', 'index.json', 'blobs']);
-      execFileSync('ctr', ['--address', paths.socket, '-n', 'k8s.io', 'images', 'import', '--base-name', `docker.io/library/${name}`, tar], { stdio: 'pipe' });
-    }
+    importImages(paths.socket, dir, [images.busybox!, images.pause!]);
     rt = new CriRuntime({ socketPath: paths.socket });
 
     const version = await rt.version();
@@ -191,13 +176,13 @@ test('containerd over CRI runs a sandbox and busybox containers with runc and CN
     }
     await cd.stop();
     spawnSync('ip', ['link', 'del', BRIDGE], { stdio: 'ignore' });
-    for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    for (const m of mountsUnder(dir)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   }
   assert.equal(cd.pid, undefined, 'containerd stopped');
   assert.equal(linkExists(BRIDGE), false, 'bridge removed');
   assert.deepEqual(mountsUnder(dir), [], 'no mounts left under the data dir');
-  assert.deepEqual(iptablesRulesFor(SUBNET_PREFIX), [], 'no iptables rule for the test subnet or bridge');
+  assert.deepEqual(iptablesRulesFor(SUBNET_PREFIX, BRIDGE), [], 'no iptables rule for the test subnet or bridge');
   assert.deepEqual(processesUsing(dir), [], 'no process (containerd, shim) still uses the data dir');
   assert.equal(existsSync(dir), false);
 });

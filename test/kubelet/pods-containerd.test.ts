@@ -8,7 +8,7 @@
 //
 // Root only. Network: loopback and the pod addresses inside the bridge this test creates.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ import { CriRuntime } from '../../src/kubelet/runtime/index.js';
 import { MemoryStore } from '../../src/storage/index.js';
 import { buildTestImages, defaultImagesDir } from '../images/build.js';
 import { poll } from '../helpers/poll.js';
+import { importImages, linkExists, mountsUnder } from '../helpers/containerd.js';
 
 const BRIDGE = 'bertht1';
 const SUBNET = '10.42.241.0/24';
@@ -53,9 +54,6 @@ function httpHead(host: string, port: number): Promise<{ status: number; server:
   });
 }
 
-const linkExists = (name: string): boolean => spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
-const mountsUnder = (dir: string): string[] =>
-  readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(dir));
 
 test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering on its pod IP', { timeout: 300_000 }, async (t) => {
   const failed = preflight().filter((r) => !r.ok);
@@ -79,12 +77,7 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
   let kubelet: Kubelet | undefined;
   try {
     await cd.start();
-    for (const name of ['busybox', 'nginx', 'pause'] as const) {
-      const img = images[name]!;
-      const tar = join(dir, `${name}.tar`);
-      execFileSync('tar', ['-C', img.dir, '-cf', tar, 'oci-layout', 'index.json', 'blobs']);
-      execFileSync('ctr', ['--address', paths.socket, '-n', 'k8s.io', 'images', 'import', '--base-name', `docker.io/library/${name}`, tar], { stdio: 'pipe' });
-    }
+    importImages(paths.socket, dir, [images.busybox!, images.nginx!, images.pause!]);
     rt = new CriRuntime({ socketPath: paths.socket });
     for (const ref of ['docker.io/library/busybox:1', 'docker.io/library/nginx:1']) await waitUntil(`CRI to see ${ref}`, () => rt!.imageStatus(ref));
 
@@ -212,7 +205,7 @@ test('kubelet on containerd: a crash-looping echo pod and an nginx pod answering
     await store.close();
     await cd.stop();
     spawnSync('ip', ['link', 'del', BRIDGE], { stdio: 'ignore' });
-    for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    for (const m of mountsUnder(dir)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   }
   assert.equal(linkExists(BRIDGE), false, 'bridge removed');

@@ -7,7 +7,7 @@
 // Root only. Network: loopback, and the pod addresses inside bridge bertht4 (10.42.244.0/24),
 // which this test creates and removes.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -23,6 +23,7 @@ import { startBerthServer, type BerthServer } from '../helpers/berth-server.js';
 import { kubectl, kubectlMissing, kubectlStream } from '../helpers/kubectl.js';
 import { buildTestImages, defaultImagesDir, NGINX_INDEX } from '../images/build.js';
 import { poll } from '../helpers/poll.js';
+import { iptablesRulesFor, importImages, linkExists, mountsUnder } from '../helpers/containerd.js';
 
 const BRIDGE = 'bertht4';
 const SUBNET = '10.42.244.0/24';
@@ -77,17 +78,6 @@ function freeLocalPort(): Promise<number> {
   });
 }
 
-const linkExists = (name: string): boolean => spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
-const mountsUnder = (dir: string): string[] =>
-  readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir));
-const iptablesRulesFor = (prefix: string): string[] => {
-  const out: string[] = [];
-  for (const table of ['nat', 'filter']) {
-    const r = spawnSync('iptables-save', ['-t', table], { encoding: 'utf8' });
-    out.push(...(r.stdout ?? '').split('\n').filter((l) => l.includes(prefix) || l.includes(BRIDGE)));
-  }
-  return out;
-};
 
 test('kubectl logs, exec and port-forward reach containerd through berth server and the kubelet server', { timeout: 420_000 }, async (t) => {
   const failed = preflight().filter((r) => !r.ok);
@@ -116,12 +106,7 @@ test('kubectl logs, exec and port-forward reach containerd through berth server 
   let kubelet: KubeletServer | undefined;
   try {
     await cd.start();
-    for (const name of ['busybox', 'nginx', 'pause'] as const) {
-      const img = images[name]!;
-      const tar = join(dir, `${name}.tar`);
-      execFileSync('tar', ['-C', img.dir, '-cf', tar, 'oci-layout', 'index.json', 'blobs']);
-      execFileSync('ctr', ['--address', paths.socket, '-n', 'k8s.io', 'images', 'import', '--base-name', `docker.io/library/${name}`, tar], { stdio: 'pipe' });
-    }
+    importImages(paths.socket, dir, [images.busybox!, images.nginx!, images.pause!]);
     rt = new CriRuntime({ socketPath: paths.socket });
     const runtime = rt;
     for (const ref of [BUSYBOX, NGINX]) await pollUntil(`CRI to see ${ref}`, () => runtime.imageStatus(ref));
@@ -298,11 +283,11 @@ test('kubectl logs, exec and port-forward reach containerd through berth server 
     await cd.stop();
     await server?.stop().catch(() => undefined);
     spawnSync('ip', ['link', 'del', BRIDGE], { stdio: 'ignore' });
-    for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    for (const m of mountsUnder(dir)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
     mark('cleaned up');
   }
   assert.equal(linkExists(BRIDGE), false, 'bridge removed');
   assert.deepEqual(mountsUnder(dir), [], 'no mounts left');
-  assert.deepEqual(iptablesRulesFor(SUBNET_PREFIX), [], 'no iptables rule for the test subnet or bridge');
+  assert.deepEqual(iptablesRulesFor(SUBNET_PREFIX, BRIDGE), [], 'no iptables rule for the test subnet or bridge');
 });
