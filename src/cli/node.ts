@@ -145,7 +145,9 @@ async function runUp(flags: UpFlags): Promise<void> {
   const progress = say('up');
   const state: ControlPlane = {};
   const sup = new Supervisor(log, progress);
-  const admin = resolveAdminPassword((mkdirSync(join(dataDir, 'registry'), { recursive: true, mode: 0o700 }), join(dataDir, 'registry')), undefined, process.env);
+  const registryDir = join(dataDir, 'registry');
+  mkdirSync(registryDir, { recursive: true, mode: 0o700 });
+  const admin = resolveAdminPassword(registryDir, undefined, process.env);
   const regHostPort = `${reg.host === '0.0.0.0' ? '127.0.0.1' : reg.host}:${reg.port}`;
   const registries = withBuiltinRegistry(userRegistries, regHostPort, join(dataDir, 'tls', 'ca.crt'));
   const names = Array.from({ length: n }, (_, i) => nodeName(i + 1));
